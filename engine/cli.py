@@ -1,0 +1,283 @@
+"""The command line: each command parses options, calls one engine function, prints, exits.
+
+Exit status (SPEC.md): 0 success; 1 found what it looks for; 2 wrong usage; 3 a policy or template
+problem; 4 a problem in the period data; 5 refused by a control; 6 busy.  Beyond the contract: 7 the
+output could not be written (a full disk, no permission), 70 an internal fault.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .chain import CHAIN_FORMATS, render_chain
+from .errors import Diagnostic, exit_code, has_errors, sort_key
+from .evaluate import EmployeeResult
+from .periods import Period, PeriodError
+from .policy import load_policies, version_in_force
+from .render import FORMATS
+from .run import RunOptions, compute_results, output_folder, run_compute, strictly
+from .schema import schema_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+INTERNAL_FAULT = 70
+
+
+def report(diagnostics: list[Diagnostic]) -> None:
+    """Print every diagnostic to stderr, in file order."""
+    for d in sorted(diagnostics, key=sort_key):
+        click.echo(str(d), err=True)
+
+
+def finish(diagnostics: list[Diagnostic], strict: bool = False) -> None:
+    """Print diagnostics and exit with the status their gravest error calls for (0 if none)."""
+    report(diagnostics)
+    code = exit_code(diagnostics, strict)
+    if code:
+        sys.exit(code)
+
+
+def parse_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Period | None:
+    """`--period YYYY-MM` → Period; anything else is a usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return Period.parse(value)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    """`--format md,html` → ('md', 'html'), checked against the known formats."""
+    chosen = tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown format {', '.join(repr(u) for u in unknown) or '(none)'}; "
+            f"choose from {','.join(FORMATS)}"
+        )
+    return chosen
+
+
+def policies_option(f: F) -> F:
+    """--policies DIR."""
+    return click.option(
+        "--policies",
+        default="policies",
+        show_default=True,
+        metavar="DIR",
+        help="Folder of policy versions (*.yaml).",
+    )(f)
+
+
+def data_option(f: F) -> F:
+    """--data DIR."""
+    return click.option(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="Folder of period data, one subfolder per period (default: fixtures).",
+    )(f)
+
+
+def strict_option(f: F) -> F:
+    """--strict."""
+    return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
+
+
+def encoding_option(f: F) -> F:
+    """--encoding ENC."""
+    return click.option(
+        "--encoding",
+        default="utf-8",
+        show_default=True,
+        help="Encoding of the CSV files (e.g. gb18030 for exports from Chinese Excel).",
+    )(f)
+
+
+def guarded(f: F) -> F:
+    """An internal fault says so in one line; the traceback only with --debug."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            ctx = click.get_current_context()
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            click.echo(
+                f"innerpay: internal error: {type(exc).__name__}: {exc} "
+                "(this is a bug in innerpay; run with --debug for the traceback)",
+                err=True,
+            )
+            sys.exit(INTERNAL_FAULT)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="innerpay")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """innerpay: rules-as-code pay and promotion for the internal customer mechanism (内部顾客机制).
+
+    HR keeps the policy as versioned YAML; `innerpay compute --period 2024-05` applies the version
+    in force to the period's data and writes pay slips, payroll.csv, the department appraisal and
+    the promotion-eligibility report.
+    """
+
+
+@cli.command()
+@policies_option
+@data_option
+@click.option(
+    "--period", callback=parse_period, metavar="YYYY-MM", help="Also check this period's data."
+)
+@encoding_option
+@strict_option
+@guarded
+def validate(
+    policies: str, data: str | None, period: Period | None, encoding: str, strict: bool
+) -> None:
+    """Check every policy version (schema and meaning); with --data and --period, also the data.
+
+    Reports every problem at once as `path:line:col: error: message`.  Exit 3 for a policy
+    problem, 4 for a data problem, 0 when all is well (warnings included, unless --strict).
+    """
+    policy_set, diagnostics = load_policies(policies)
+    if period is not None and not has_errors(diagnostics):
+        options = RunOptions(policies=policies, data=data or "fixtures", encoding=encoding)
+        computed = compute_results(period, options, policy_set)
+        diagnostics += [d for d in computed.diagnostics if d not in diagnostics]
+    elif data is not None and period is None:
+        raise click.UsageError("--data needs --period: which period's data to check?")
+    diagnostics = strictly(diagnostics, strict)
+    finish(diagnostics, strict)
+    versions = ", ".join(p.version for p in policy_set.policies)
+    checked = f"; data of {period} checked" if period else ""
+    click.echo(f"ok: {len(policy_set.policies)} policy versions valid ({versions}){checked}")
+
+
+@cli.command()
+@click.option(
+    "--period",
+    required=True,
+    callback=parse_period,
+    metavar="YYYY-MM",
+    help="The period to compute.",
+)
+@policies_option
+@data_option
+@click.option("--out", default="out", show_default=True, metavar="DIR", help="Output folder.")
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    callback=parse_formats,
+    help="Comma-separated output formats.",
+)
+@click.option(
+    "--templates",
+    default=None,
+    metavar="DIR",
+    help="Folder of templates overriding the defaults, file by file.",
+)
+@encoding_option
+@strict_option
+@guarded
+def compute(
+    period: Period,
+    policies: str,
+    data: str | None,
+    out: str,
+    formats: tuple[str, ...],
+    templates: str | None,
+    encoding: str,
+    strict: bool,
+) -> None:
+    """Compute a period with the policy version in force and write its outputs.
+
+    Writes <out>/<period>/: payslips/, payroll.csv, departments.md/.html, promotion.md/.html,
+    results.json and manifest.json; all or nothing.
+    """
+    options = RunOptions(
+        policies=policies,
+        data=data or "fixtures",
+        out=out,
+        formats=formats,
+        templates=templates,
+        encoding=encoding,
+        strict=strict,
+    )
+    results, diagnostics = run_compute(period, options, _progress())
+    finish(diagnostics, strict)
+    assert results is not None
+    click.echo(
+        f"{period}: policy {results.policy.version}, {len(results.employees)} employees, "
+        f"net {results.total_net:,.2f} {results.policy.currency} → {output_folder(options, period)}"
+    )
+
+
+def _progress() -> Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]] | None:
+    """A progress bar over the pay slips, on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def wrap(items: Iterator[EmployeeResult]) -> Iterator[EmployeeResult]:
+        materialised = list(items)
+        with click.progressbar(materialised, label="rendering pay slips", file=sys.stderr) as bar:
+            yield from bar
+
+    return wrap
+
+
+@cli.command()
+@guarded
+def schema() -> None:
+    """Print the policy JSON Schema."""
+    click.echo(schema_json(), nl=False)
+
+
+@cli.command()
+@policies_option
+@click.option(
+    "--period",
+    callback=parse_period,
+    metavar="YYYY-MM",
+    help="Use the version in force then (default: the latest).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(CHAIN_FORMATS), default="text", show_default=True
+)
+@guarded
+def chain(policies: str, period: Period | None, fmt: str) -> None:
+    """Show who appraises whom on what, the loops, and departments without a customer."""
+    policy_set, diagnostics = load_policies(policies)
+    finish([d for d in diagnostics if d.is_error])  # warnings are validate's business
+    if period is None:
+        policy = policy_set.policies[-1]
+    else:
+        found, problems = version_in_force(policy_set, period, policies)
+        finish(problems)
+        assert found is not None
+        policy = found
+    click.echo(render_chain(policy, fmt), nl=False)
+
+
+def main() -> None:
+    """The console script."""
+    cli(prog_name="innerpay")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

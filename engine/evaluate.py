@@ -1,0 +1,685 @@
+"""Evaluation: ``evaluate(policy, data, history) -> Results``, pure.
+
+No I/O, no clock, no randomness: the caller reads the period's data (and the metric tables of
+earlier periods, for review streaks) and passes them in.  Every number is a Decimal computed in
+:data:`~innerpay.numbers.CONTEXT`; pay lines are rounded one by one, and totals are sums of the
+rounded lines, so a slip always adds up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .data import Adjustment, Employee, MetricRow, PeriodData
+from .errors import Diagnostic, Kind, Source, error, warning
+from .formulas import Evaluator, FormulaError, MissingValue, Unavailable, decimal_context
+from .model import Department, Metric, PayLine, Policy
+from .numbers import ONE, ZERO, round_money
+from .periods import Period
+
+NO_CUSTOMER = "no_customer"
+BELOW_TARGET = "below_target"
+
+VOID_REASONS = {
+    "invalid_vote": "the vote is not yes or no",
+    "unknown_voter": "the voter is not an employee this period",
+    "outside_electorate": "the voter is in neither the customer nor the own department",
+    "self_vote": "a candidate may not vote for themself",
+    "double_vote": "the voter cast more than one ballot for this candidate; all are void",
+}
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric of one department: Σ weight of successful rows ÷ Σ weight of all rows."""
+
+    id: str
+    label: str
+    value: Decimal
+    numerator: Decimal
+    denominator: Decimal
+    rows: int
+    empty: bool  # no rows: the value is the metric's when_empty
+
+
+@dataclass(frozen=True)
+class CustomerResult:
+    """One customer's appraisal of a department."""
+
+    department: str | None
+    external: str | None
+    metric: str | None
+    target: Decimal | None
+    weight: Decimal | None
+    value: Decimal | None
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class DepartmentResult:
+    """A department's appraisal: metrics, score, target and review flags."""
+
+    id: str
+    name: str
+    metrics: dict[str, MetricResult]
+    customers: tuple[CustomerResult, ...]
+    score: Decimal | None
+    target_met: bool | None
+    flags: tuple[str, ...]
+    below_target_streak: int
+    headcount: int
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One pay line of one employee, rounded as the slip shows it."""
+
+    id: str
+    label: str
+    kind: str
+    amount: Decimal
+    applies: bool  # False when the line's `when` is false: 0.00 and left off the slip
+
+
+@dataclass(frozen=True)
+class EmployeeResult:
+    """One employee's slip."""
+
+    id: str
+    name: str
+    department: str
+    role: str
+    employed_days: int
+    lines: tuple[LineResult, ...]
+    adjustments: tuple[Adjustment, ...]
+    gross: Decimal
+    deductions: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    """Gate B or C of one candidate: counts, share and turnout against what is required."""
+
+    yes: int
+    valid: int
+    electorate: int
+    share: Decimal | None
+    turnout: Decimal | None
+    min_share: Decimal
+    min_turnout: Decimal
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """A candidate: the three gates, the weighted score and the rank among the eligible."""
+
+    id: str
+    name: str
+    position: str
+    department: str
+    metric: Decimal | None
+    metric_min: Decimal
+    metric_passed: bool
+    metric_reason: str
+    customer: VoteResult
+    own: VoteResult
+    eligible: bool
+    score: Decimal | None
+    rank: int | None
+    tied: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything computed for one period; rendering and export read only this."""
+
+    period: Period
+    policy: Policy
+    departments: dict[str, DepartmentResult]
+    employees: dict[str, EmployeeResult]
+    candidates: dict[str, CandidateResult]
+    void_ballots: dict[str, int]
+    valid_ballots: int
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_gross(self) -> Decimal:
+        """Σ gross over all employees."""
+        return sum((e.gross for e in self.employees.values()), ZERO)
+
+    @property
+    def total_deductions(self) -> Decimal:
+        """Σ deductions over all employees."""
+        return sum((e.deductions for e in self.employees.values()), ZERO)
+
+    @property
+    def total_net(self) -> Decimal:
+        """Σ net over all employees."""
+        return sum((e.net for e in self.employees.values()), ZERO)
+
+
+@dataclass(frozen=True)
+class History:
+    """An earlier period for review streaks: the version in force then and its metric tables."""
+
+    period: Period
+    policy: Policy
+    tables: dict[str, tuple[MetricRow, ...]]
+
+
+# --- metrics and departments ---------------------------------------------------------------------
+
+
+def _row_error(metric: Metric, part: str, row: MetricRow, exc: FormulaError) -> Diagnostic:
+    message = f"metric '{metric.id}' {part}: {exc.message}"
+    if isinstance(exc, MissingValue):
+        empty = sorted(name for name, value in row.values.items() if value is None)
+        formula = metric.success if part == "success" else metric.weight
+        used = [n for n in empty if formula and n in formula.name_set]
+        if used:
+            message += f" ({', '.join(used)} is empty)"
+            if part == "success":
+                message += f"; guard it, like '{used[0]} and ...'"
+    return error(row.source, message, Kind.DATA)
+
+
+def compute_metric(
+    metric: Metric,
+    department: str,
+    rows: tuple[MetricRow, ...],
+    evaluator: Evaluator,
+    problems: list[Diagnostic],
+    table_file: str,
+) -> MetricResult | None:
+    """One metric for one department over its table's rows."""
+    numerator = denominator = ZERO
+    count = 0
+    for row in rows:
+        if row.department != department:
+            continue
+        count += 1
+        try:
+            weight = ONE if metric.weight is None else evaluator.run(metric.weight, row.values)
+            if type(weight) is not Decimal:
+                raise FormulaError(f"the weight must be a number, not {_kind(weight)}")
+        except FormulaError as exc:
+            problems.append(_row_error(metric, "weight", row, exc))
+            continue
+        try:
+            success = evaluator.run(metric.success, row.values)
+        except FormulaError as exc:
+            problems.append(_row_error(metric, "success", row, exc))
+            continue
+        denominator += weight
+        if success:
+            numerator += weight
+    if count == 0 or denominator == ZERO:
+        if metric.when_empty is None:
+            why = "no rows" if count == 0 else "rows whose weights add up to 0"
+            problems.append(
+                error(
+                    Source(table_file),
+                    f"{why} for department '{department}' and metric '{metric.id}' has no "
+                    "when_empty; add rows, or give the metric a when_empty value",
+                    Kind.DATA,
+                )
+            )
+            return None
+        return MetricResult(
+            metric.id, metric.label, metric.when_empty, numerator, denominator, count, True
+        )
+    return MetricResult(
+        metric.id, metric.label, numerator / denominator, numerator, denominator, count, False
+    )
+
+
+def appraise(
+    policy: Policy,
+    tables: Mapping[str, tuple[MetricRow, ...]],
+    table_files: Mapping[str, str],
+    evaluator: Evaluator,
+    problems: list[Diagnostic],
+) -> dict[
+    str, tuple[dict[str, MetricResult], tuple[CustomerResult, ...], Decimal | None, bool | None]
+]:
+    """Metrics, customer appraisals, score and target_met of every department."""
+    result = {}
+    for dept in sorted(policy.departments.values(), key=lambda d: d.id):
+        metrics: dict[str, MetricResult] = {}
+        for metric_id in dept.appraised_metrics:
+            metric = policy.metrics[metric_id]
+            found = compute_metric(
+                metric,
+                dept.id,
+                tables.get(metric.table, ()),
+                evaluator,
+                problems,
+                table_files.get(metric.table, metric.table + ".csv"),
+            )
+            if found is not None:
+                metrics[metric_id] = found
+        customers = tuple(_customer(c, metrics) for c in dept.customers)
+        score, target_met = _score(dept, metrics)
+        result[dept.id] = (metrics, customers, score, target_met)
+    return result
+
+
+def _customer(customer: Any, metrics: dict[str, MetricResult]) -> CustomerResult:
+    value = metrics[customer.metric].value if customer.metric in metrics else None
+    return CustomerResult(
+        department=customer.department,
+        external=customer.external,
+        metric=customer.metric,
+        target=customer.target,
+        weight=customer.weight,
+        value=value,
+        met=None if value is None or customer.target is None else value >= customer.target,
+    )
+
+
+def _score(
+    dept: Department, metrics: dict[str, MetricResult]
+) -> tuple[Decimal | None, bool | None]:
+    """The customer-weighted mean of the appraised metrics, and every target met."""
+    internal = dept.internal_customers
+    if not internal or any(c.metric not in metrics for c in internal):
+        return None, None
+    total = sum(((c.weight or ONE) * metrics[c.metric].value for c in internal), ZERO)  # type: ignore[index]
+    weights = sum((c.weight or ONE for c in internal), ZERO)
+    score = total / weights
+    met = all(metrics[c.metric].value >= c.target for c in internal)  # type: ignore[index,operator]
+    return score, met
+
+
+def target_met_of(
+    policy: Policy, tables: Mapping[str, tuple[MetricRow, ...]], department: str
+) -> bool | None:
+    """Whether a department met its targets in an earlier period (None: not judged)."""
+    dept = policy.departments.get(department)
+    if dept is None or not dept.internal_customers:
+        return None
+    problems: list[Diagnostic] = []
+    evaluator = Evaluator(policy.rounding)
+    metrics = {}
+    for metric_id in dept.appraised_metrics:
+        metric = policy.metrics[metric_id]
+        found = compute_metric(
+            metric, department, tables.get(metric.table, ()), evaluator, problems, metric.table
+        )
+        if found is None:
+            return None
+        metrics[metric_id] = found
+    return _score(dept, metrics)[1]
+
+
+# --- pay -----------------------------------------------------------------------------------------
+
+
+def employed_days(employee: Employee, period: Period) -> int:
+    """Calendar days employed in the period, both ends included (left_on is the last day)."""
+    start = max(employee.hired_on or period.first_day, period.first_day)
+    end = min(employee.left_on or period.last_day, period.last_day)
+    return max((end - start).days + 1, 0)
+
+
+def _department_names(
+    policy: Policy, dept: Department, metrics: dict[str, MetricResult], score: Any, met: Any
+) -> dict[str, Any]:
+    names: dict[str, Any] = {}
+    has_customer = bool(dept.internal_customers)
+    why = f"department '{dept.id}' has no internal customer"
+    names["has_customer"] = has_customer
+    names["score"] = score if score is not None else Unavailable(why)
+    names["target_met"] = met if met is not None else Unavailable(why)
+    for metric_id in policy.metrics:
+        names[metric_id] = (
+            metrics[metric_id].value
+            if metric_id in metrics
+            else Unavailable(f"metric '{metric_id}' is not appraised for department '{dept.id}'")
+        )
+    return names
+
+
+def pay_employee(
+    policy: Policy,
+    employee: Employee,
+    period: Period,
+    department_names: dict[str, Any],
+    adjustments: tuple[Adjustment, ...],
+    evaluator: Evaluator,
+    problems: list[Diagnostic],
+) -> EmployeeResult | None:
+    """Every pay line of one employee, in dependency order, each rounded."""
+    days = employed_days(employee, period)
+    env: dict[str, Any] = dict(policy.parameters)
+    env.update(employee.fields)
+    env.update(department_names)
+    env.update(
+        id=employee.id,
+        name=employee.name,
+        department=employee.department,
+        role=employee.role,
+        period_days=Decimal(period.days),
+        employed_days=Decimal(days),
+    )
+    amounts: dict[str, LineResult] = {}
+    failed = False
+    for line in policy.evaluation_order:
+        try:
+            applies = line.when is None or bool(evaluator.run(line.when, env))
+            amount = ZERO
+            if applies:
+                value = evaluator.run(line.formula, env)
+                if type(value) is not Decimal:
+                    raise FormulaError(f"the formula gave {_kind(value)}, not an amount")
+                amount = value
+        except FormulaError as exc:
+            problems.append(_line_error(line, employee, exc))
+            failed = True
+            env[line.id] = ZERO
+            continue
+        rounded = round_money(amount, policy.rounding)
+        env[line.id] = rounded
+        amounts[line.id] = LineResult(line.id, line.label, line.kind, rounded, applies)
+    if failed:
+        return None
+    lines = tuple(amounts[line.id] for line in policy.lines)
+    earnings = [x.amount for x in lines if x.kind == "earning"]
+    deductions = [x.amount for x in lines if x.kind == "deduction"]
+    earnings += [a.amount for a in adjustments if a.kind == "earning"]
+    deductions += [a.amount for a in adjustments if a.kind == "deduction"]
+    gross = sum(earnings, ZERO)
+    total_deductions = sum(deductions, ZERO)
+    return EmployeeResult(
+        id=employee.id,
+        name=employee.name,
+        department=employee.department,
+        role=employee.role,
+        employed_days=days,
+        lines=lines,
+        adjustments=adjustments,
+        gross=gross,
+        deductions=total_deductions,
+        net=gross - total_deductions,
+    )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"the number {value}"
+    if isinstance(value, bool):
+        return "a condition (true/false)"
+    if value is None:
+        return "no value"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "a step table"
+
+
+def _line_error(line: PayLine, employee: Employee, exc: FormulaError) -> Diagnostic:
+    return error(
+        line.formula.source,
+        f"pay line '{line.id}' for employee {employee.id}: {exc.message}",
+        Kind.POLICY,
+    )
+
+
+# --- elections -----------------------------------------------------------------------------------
+
+
+def _vote(
+    yes: int, valid: int, electorate: int, gate: Any, reason_if_none: str | None
+) -> VoteResult:
+    if reason_if_none:
+        return VoteResult(
+            0, 0, 0, None, None, gate.min_share, gate.min_turnout, False, reason_if_none
+        )
+    share = Decimal(yes) / Decimal(valid) if valid else ZERO
+    turnout = Decimal(valid) / Decimal(electorate) if electorate else ZERO
+    reasons = []
+    if not valid:
+        reasons.append("no valid ballots")
+    else:
+        if share < gate.min_share:
+            reasons.append(f"share below {gate.min_share}")
+        if turnout < gate.min_turnout:
+            reasons.append(f"turnout below {gate.min_turnout}")
+    return VoteResult(
+        yes, valid, electorate, share, turnout, gate.min_share, gate.min_turnout,
+        not reasons, "; ".join(reasons),
+    )  # fmt: skip
+
+
+def elect(
+    policy: Policy,
+    data: PeriodData,
+    scores: dict[str, Decimal | None],
+    problems: list[Diagnostic],
+) -> tuple[dict[str, CandidateResult], dict[str, int], int]:
+    """Ballot validity, the three gates, weighted scores and ranks (SPEC.md, Elections)."""
+    void: Counter[str] = Counter()
+    if not data.candidates:
+        return {}, {}, 0
+    promotion = policy.promotion
+    if promotion is None:
+        problems.append(
+            error(
+                data.candidates[0].source,
+                f"candidates are listed but {policy.file} has no promotion section",
+                Kind.POLICY,
+            )
+        )
+        return {}, {}, 0
+    employees = {e.id: e for e in data.employees}
+    by_department: dict[str, set[str]] = defaultdict(set)
+    for e in data.employees:
+        by_department[e.department].add(e.id)
+    electorates: dict[str, tuple[set[str], set[str]]] = {}
+    for c in data.candidates:
+        dept = policy.departments[employees[c.id].department]
+        customer = set().union(*(by_department[d] for d in dept.customer_departments))
+        own = by_department[dept.id] - {c.id}
+        electorates[c.id] = (customer, own)
+    cast = Counter((b.candidate, b.voter) for b in data.ballots)
+    tallies: dict[str, dict[str, list[int]]] = {
+        c.id: {"customer": [0, 0], "own": [0, 0]} for c in data.candidates
+    }
+    valid_total = 0
+    for ballot in data.ballots:
+        customer, own = electorates[ballot.candidate]
+        if ballot.vote not in ("yes", "no"):
+            reason = "invalid_vote"
+        elif ballot.voter not in employees:
+            reason = "unknown_voter"
+        elif ballot.voter == ballot.candidate:
+            reason = "self_vote"
+        elif ballot.voter not in customer and ballot.voter not in own:
+            reason = "outside_electorate"
+        elif cast[(ballot.candidate, ballot.voter)] > 1:
+            reason = "double_vote"
+        else:
+            electorate = "customer" if ballot.voter in customer else "own"
+            tally = tallies[ballot.candidate][electorate]
+            tally[1] += 1
+            tally[0] += ballot.vote == "yes"
+            valid_total += 1
+            continue
+        void[reason] += 1
+        problems.append(
+            warning(
+                ballot.source,
+                f"void ballot for candidate {ballot.candidate}: {VOID_REASONS[reason]}",
+                Kind.DATA,
+            )
+        )
+
+    results: dict[str, CandidateResult] = {}
+    for c in data.candidates:
+        employee = employees[c.id]
+        dept = policy.departments[employee.department]
+        customer, own = electorates[c.id]
+        score = scores.get(dept.id)
+        no_customer = (
+            None
+            if dept.internal_customers
+            else f"department '{dept.id}' has no internal customer, so no customer vote can be held"
+        )
+        (c_yes, c_valid), (o_yes, o_valid) = tallies[c.id]["customer"], tallies[c.id]["own"]
+        gate_b = _vote(c_yes, c_valid, len(customer), promotion.customer_vote, no_customer)
+        gate_c = _vote(o_yes, o_valid, len(own), promotion.own_vote, None)
+        if score is None:
+            metric_passed, metric_reason = (
+                False,
+                f"department '{dept.id}' has no score (no internal customer)",
+            )
+        else:
+            metric_passed = score >= promotion.metric_min
+            metric_reason = "" if metric_passed else f"score below {promotion.metric_min}"
+        weighted = None
+        if score is not None and gate_b.share is not None and gate_c.share is not None:
+            weighted = (
+                promotion.weight_metric * score
+                + promotion.weight_customer * gate_b.share
+                + promotion.weight_own * gate_c.share
+            )
+        results[c.id] = CandidateResult(
+            id=c.id,
+            name=employee.name,
+            position=c.position,
+            department=dept.id,
+            metric=score,
+            metric_min=promotion.metric_min,
+            metric_passed=metric_passed,
+            metric_reason=metric_reason,
+            customer=gate_b,
+            own=gate_c,
+            eligible=metric_passed and gate_b.passed and gate_c.passed,
+            score=weighted,
+            rank=None,
+            tied=False,
+        )
+    return _rank(results), dict(sorted(void.items())), valid_total
+
+
+def _rank(results: dict[str, CandidateResult]) -> dict[str, CandidateResult]:
+    """Competition ranking (1, 1, 3) among the eligible candidates of each position."""
+    from dataclasses import replace
+
+    ranked = dict(results)
+    positions: dict[str, list[CandidateResult]] = defaultdict(list)
+    for c in results.values():
+        if c.eligible and c.score is not None:
+            positions[c.position].append(c)
+    for group in positions.values():
+        for c in group:
+            assert c.score is not None
+            better = sum(1 for o in group if o.score is not None and o.score > c.score)
+            tied = sum(1 for o in group if o.score == c.score) > 1
+            ranked[c.id] = replace(c, rank=better + 1, tied=tied)
+    return ranked
+
+
+# --- the period ----------------------------------------------------------------------------------
+
+
+def _streak(
+    department: str,
+    target_met: bool | None,
+    period: Period,
+    history: Mapping[Period, History],
+    judge: Callable[[Policy, Mapping[str, tuple[MetricRow, ...]], str], bool | None],
+) -> int:
+    if target_met is not False:
+        return 0
+    streak = 1
+    earlier = period.previous()
+    while earlier in history:
+        past = history[earlier]
+        if judge(past.policy, past.tables, department) is not False:
+            break
+        streak += 1
+        earlier = earlier.previous()
+    return streak
+
+
+def evaluate(
+    policy: Policy,
+    data: PeriodData,
+    history: Mapping[Period, History] | None = None,
+) -> tuple[Results | None, list[Diagnostic]]:
+    """Compute one period: departments, pay, elections.  Pure: reads only its arguments."""
+    history = history or {}
+    problems: list[Diagnostic] = []
+    evaluator = Evaluator(policy.rounding)
+    table_files = {t: f"{data.folder}/{t}.csv" for t in {m.table for m in policy.metrics.values()}}
+    with decimal_context():
+        appraisal = appraise(policy, data.tables, table_files, evaluator, problems)
+        headcount = Counter(e.department for e in data.employees)
+        departments: dict[str, DepartmentResult] = {}
+        for dept_id, (metrics, customers, score, met) in appraisal.items():
+            dept = policy.departments[dept_id]
+            streak = _streak(dept_id, met, data.period, history, target_met_of)
+            flags = []
+            if not dept.customers:
+                flags.append(NO_CUSTOMER)
+            if policy.below_target_periods is not None and streak >= policy.below_target_periods:
+                flags.append(BELOW_TARGET)
+            departments[dept_id] = DepartmentResult(
+                id=dept_id,
+                name=dept.name,
+                metrics=metrics,
+                customers=customers,
+                score=score,
+                target_met=met,
+                flags=tuple(sorted(flags)),
+                below_target_streak=streak,
+                headcount=headcount.get(dept_id, 0),
+            )
+        if any(p.is_error for p in problems):
+            return None, problems
+        dept_names = {
+            d.id: _department_names(
+                policy, d, appraisal[d.id][0], appraisal[d.id][2], appraisal[d.id][3]
+            )
+            for d in policy.departments.values()
+        }
+        by_employee: dict[str, list[Adjustment]] = defaultdict(list)
+        for adjustment in data.adjustments:
+            by_employee[adjustment.employee].append(adjustment)
+        employees: dict[str, EmployeeResult] = {}
+        for employee in data.employees:
+            paid = pay_employee(
+                policy,
+                employee,
+                data.period,
+                dept_names[employee.department],
+                tuple(by_employee.get(employee.id, ())),
+                evaluator,
+                problems,
+            )
+            if paid is not None:
+                employees[employee.id] = paid
+        scores = {d: r.score for d, r in departments.items()}
+        candidates, void, valid = elect(policy, data, scores, problems)
+    if any(p.is_error for p in problems):
+        return None, problems
+    return Results(
+        period=data.period,
+        policy=policy,
+        departments=departments,
+        employees=employees,
+        candidates=candidates,
+        void_ballots=void,
+        valid_ballots=valid,
+        inputs=data.inputs,
+    ), problems

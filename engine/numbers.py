@@ -1,0 +1,76 @@
+"""Numbers: the only way innerpay makes a number.
+
+Money never passes through a float.  Every number comes from text (YAML, CSV or a formula literal)
+through :func:`parse_decimal`, and all arithmetic runs in :data:`CONTEXT`, whatever the caller's
+decimal context is, so results do not depend on the machine.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from decimal import Decimal
+
+#: 28 significant digits and Decimal's own rounding; errors trap instead of giving NaN/Infinity.
+CONTEXT = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+ROUNDING_MODES = {"half_up": decimal.ROUND_HALF_UP, "half_even": decimal.ROUND_HALF_EVEN}
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+ONE = Decimal("1")
+
+DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+MONEY_RE = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?\Z")
+INTEGER_RE = re.compile(r"-?[0-9]+\Z")
+
+
+def D(text: str | int) -> Decimal:
+    """A Decimal from its text (or a whole number); never from a float."""
+    if isinstance(text, float):  # pragma: no cover - a programming error, not an input error
+        raise TypeError("floats are not allowed near money")
+    return Decimal(text)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """The Decimal written as plain ``-?digits[.digits]``, or None for anything else."""
+    return Decimal(text) if DECIMAL_RE.match(text) else None
+
+
+def round_money(value: Decimal, mode: str) -> Decimal:
+    """Round to 0.01 with a policy rounding mode (``half_up`` or ``half_even``)."""
+    return value.quantize(CENT, rounding=ROUNDING_MODES[mode], context=CONTEXT)
+
+
+def round_places(value: Decimal, places: int, mode: str) -> Decimal:
+    """Round to ``places`` decimals with a policy rounding mode (the formula function ``round``)."""
+    return value.quantize(
+        Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode], context=CONTEXT
+    )
+
+
+def money_str(value: Decimal) -> str:
+    """Money as results.json and payroll.csv hold it: two decimals, no exponent, no grouping."""
+    return f"{value.quantize(CENT, context=CONTEXT):f}"
+
+
+def rate_str(value: Decimal) -> str:
+    """A rate's exact Decimal text (SPEC.md: rates keep their exact Decimal string)."""
+    return str(value)
+
+
+def percent_str(value: Decimal, places: int = 2) -> str:
+    """A rate for display: ``0.9`` → ``90.00%`` (rounded half-even only for display)."""
+    scaled = (value * 100).quantize(Decimal(1).scaleb(-places), context=CONTEXT)
+    return f"{scaled:f}%"
+
+
+def grouped(value: Decimal) -> str:
+    """Money for people: ``12345.6`` → ``12,345.60``."""
+    return f"{value.quantize(CENT, context=CONTEXT):,.2f}"

@@ -1,0 +1,110 @@
+"""Writing a run safely: a lock on the output folder, a temporary folder, one move into place.
+
+A run writes ``<out>/.innerpay-tmp-<period>/`` completely (the manifest last), then swaps it with
+``<out>/<period>``.  A run killed at any moment leaves the earlier outputs as they were (or, killed
+between the two renames, restorable: the next run puts them back), and no debris that breaks the
+next run.  The lock is an advisory ``flock`` that the kernel releases when the process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+
+from .errors import InnerpayError, Kind, Source, error
+
+LOCK_NAME = ".innerpay.lock"
+
+
+def _tmp(out: str, period: str) -> str:
+    return os.path.join(out, f".innerpay-tmp-{period}")
+
+
+def _old(out: str, period: str) -> str:
+    return os.path.join(out, f".innerpay-old-{period}")
+
+
+def _io_error(path: str, exc: OSError) -> InnerpayError:
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EACCES: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.EDQUOT: "the disk quota is exceeded",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return InnerpayError(
+        [error(Source(path), f"cannot write the output: {reason}; nothing was changed", Kind.IO)]
+    )
+
+
+@contextlib.contextmanager
+def locked(out: str) -> Iterator[None]:
+    """Hold the lock on an output folder; another holder makes this raise (exit 6)."""
+    try:
+        os.makedirs(out, exist_ok=True)
+        handle = open(os.path.join(out, LOCK_NAME), "a+b")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        raise _io_error(out, exc) from None
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InnerpayError(
+                [
+                    error(
+                        Source(out),
+                        "busy: another innerpay run holds the lock on this output folder; "
+                        "wait for it to finish",
+                        Kind.BUSY,
+                    )
+                ]
+            ) from None
+        yield
+    finally:
+        handle.close()
+
+
+def recover(out: str, period: str) -> None:
+    """Undo what a killed run left behind (call with the lock held)."""
+    final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
+    if os.path.isdir(old):
+        if os.path.isdir(final):
+            shutil.rmtree(old)
+        else:
+            os.rename(old, final)  # killed between the two renames: put the earlier run back
+    if os.path.isdir(tmp):
+        shutil.rmtree(tmp)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The sha256 hex digest of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_run(out: str, period: str, files: dict[str, bytes], manifest: bytes) -> None:
+    """Write every file and then the manifest into place, all or nothing (call with the lock)."""
+    recover(out, period)
+    final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
+    try:
+        os.makedirs(tmp)
+        for relative, content in files.items():
+            path = os.path.join(tmp, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(content)
+        with open(os.path.join(tmp, "manifest.json"), "wb") as handle:
+            handle.write(manifest)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if os.path.isdir(final):
+            os.rename(final, old)
+        os.rename(tmp, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            recover(out, period)
+        raise _io_error(out, exc) from None
+    shutil.rmtree(old, ignore_errors=True)

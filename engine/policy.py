@@ -1,0 +1,159 @@
+"""Loading policies: from a folder of YAML files to checked :class:`Policy` versions.
+
+``load → schema → model → checks`` for each file, then the checks across versions (labels and
+`effective_from` unique).  Every step returns diagnostics; nothing raises for a problem in the
+input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from .checks import check_policy
+from .errors import Diagnostic, Source, error, has_errors
+from .model import Policy, build_policy
+from .periods import Period
+from .schema import check_schema
+from .yamlread import read_yaml
+
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every version of a company's policy, ordered by `effective_from`."""
+
+    policies: tuple[Policy, ...]
+
+    def in_force(self, period: Period) -> Policy | None:
+        """The version with the greatest `effective_from` <= period, or None."""
+        found = None
+        for policy in self.policies:
+            if policy.effective_from <= period:
+                found = policy
+        return found
+
+    def by_version(self, label: str) -> Policy | None:
+        """The version with this label, or None."""
+        return next((p for p in self.policies if p.version == label), None)
+
+
+def read_text(path: str) -> tuple[str | None, bytes, list[Diagnostic]]:
+    """A policy file's text (UTF-8, BOM allowed) and its bytes, or a diagnostic."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return None, b"", [error(Source(path), f"cannot read the file: {exc.strerror}")]
+    try:
+        return raw.decode("utf-8-sig"), raw, []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return (
+            None,
+            raw,
+            [error(Source(path, line), f"not UTF-8: undecodable byte at offset {exc.start}")],
+        )
+
+
+def load_policy_text(text: str, file: str, sha256: str) -> tuple[Policy | None, list[Diagnostic]]:
+    """One policy version from its text: strict YAML, schema, model, semantic checks."""
+    doc, problems = read_yaml(text, file)
+    if has_errors(problems) or doc.data is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [
+            *problems,
+            error(Source(file, 1, 1), "a policy file must be a mapping of keys"),
+        ]
+    problems += check_schema(doc)
+    if has_errors(problems):
+        return None, problems
+    policy, found = build_policy(doc, sha256)
+    problems += found
+    if policy is None:
+        return None, problems
+    policy, found = check_policy(policy)
+    problems += found
+    return (None if has_errors(problems) else policy), problems
+
+
+def load_policy_file(path: str) -> tuple[Policy | None, list[Diagnostic]]:
+    """One policy version from a file."""
+    text, raw, problems = read_text(path)
+    if text is None:
+        return None, problems
+    return load_policy_text(text, path, hashlib.sha256(raw).hexdigest())
+
+
+def policy_files(directory: str) -> list[str]:
+    """The policy files of a folder (not its subfolders), sorted by name."""
+    names = sorted(n for n in os.listdir(directory) if n.endswith(POLICY_SUFFIXES))
+    return [os.path.join(directory, n) for n in names]
+
+
+def load_policies(directory: str) -> tuple[PolicySet, list[Diagnostic]]:
+    """Every policy version of a folder, with every problem of every file and across files."""
+    if not os.path.isdir(directory):
+        return PolicySet(()), [error(Source(directory), "no such policies folder")]
+    files = policy_files(directory)
+    if not files:
+        return PolicySet(()), [error(Source(directory), "no policy files (*.yaml) in this folder")]
+    problems: list[Diagnostic] = []
+    policies: list[Policy] = []
+    for path in files:
+        policy, found = load_policy_file(path)
+        problems += found
+        if policy is not None:
+            policies.append(policy)
+    problems += check_versions(policies)
+    policies.sort(key=lambda p: (p.effective_from, p.version))
+    return PolicySet(tuple(policies)), problems
+
+
+def check_versions(policies: list[Policy]) -> list[Diagnostic]:
+    """Version labels and `effective_from` are unique across the folder."""
+    problems: list[Diagnostic] = []
+    labels: dict[str, Policy] = {}
+    starts: dict[Period, Policy] = {}
+    for policy in sorted(policies, key=lambda p: p.file):
+        first = labels.setdefault(policy.version, policy)
+        if first is not policy:
+            problems.append(
+                error(
+                    policy.doc.at(("version",)),
+                    f"version '{policy.version}' is also the label of {first.file}; "
+                    "each version needs its own label",
+                )
+            )
+        first = starts.setdefault(policy.effective_from, policy)
+        if first is not policy:
+            problems.append(
+                error(
+                    policy.doc.at(("effective_from",)),
+                    f"effective_from {policy.effective_from} is also that of {first.file}; "
+                    "two versions cannot take effect in the same period",
+                )
+            )
+    return problems
+
+
+def version_in_force(
+    policies: PolicySet, period: Period, directory: str
+) -> tuple[Policy | None, list[Diagnostic]]:
+    """The version in force for ``period``, or a diagnostic saying why there is none."""
+    policy = policies.in_force(period)
+    if policy is not None:
+        return policy, []
+    if not policies.policies:
+        return None, [error(Source(directory), "no valid policy version")]
+    earliest = policies.policies[0]
+    return None, [
+        error(
+            Source(earliest.file, 1, 1),
+            f"no policy version is in force for {period}: the earliest, '{earliest.version}', "
+            f"takes effect {earliest.effective_from}",
+        )
+    ]

@@ -1,0 +1,470 @@
+"""Rendering: :class:`~innerpay.evaluate.Results` → the files of a run.
+
+The last step of the pipeline and a pure consumer of results: it formats numbers, fills the Jinja2
+templates (sandboxed, undefined names are errors, HTML autoescaped, Markdown escaped by default),
+and writes `results.json` and `payroll.csv` from an explicit :func:`results_dict`.  It returns file
+contents; writing them to disk safely is :mod:`innerpay.outputs`' job.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import __version__
+from .errors import Diagnostic, InnerpayError, Source, error
+from .evaluate import VOID_REASONS, CandidateResult, EmployeeResult, Results, VoteResult
+from .numbers import grouped, money_str, percent_str, rate_str
+
+FORMATS = ("md", "html", "csv", "json")
+RESULTS_FORMAT = 1
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def md_escape(value: Any) -> str:
+    """Text from data, safe in Markdown (tables included): specials backslash-escaped."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def default_templates() -> str:
+    """The folder of the templates shipped with the package."""
+    return str(resources.files("innerpay.templates"))
+
+
+def template_names() -> list[str]:
+    """The names of the default templates (a user folder may override any of them)."""
+    return sorted(n for n in os.listdir(default_templates()) if n.endswith(".j2"))
+
+
+def template_sha256(templates: str | None) -> dict[str, str]:
+    """sha256 of every template a run uses, keyed by its path (``innerpay:`` for the defaults).
+
+    The defaults are named by package, not by where they are installed, so that the manifest is
+    the same on every machine.
+    """
+    result = {}
+    for name in template_names():
+        path = os.path.join(templates, name) if templates else ""
+        key = path
+        if not (templates and os.path.isfile(path)):
+            path = os.path.join(default_templates(), name)
+            key = f"innerpay:templates/{name}"
+        with open(path, "rb") as handle:
+            result[key] = hashlib.sha256(handle.read()).hexdigest()
+    return result
+
+
+def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
+    loaders: list[jinja2.BaseLoader] = []
+    if templates:
+        loaders.append(jinja2.FileSystemLoader(templates))
+    loaders.append(jinja2.FileSystemLoader(default_templates()))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=kind == "html",
+        finalize=md_escape if kind == "md" else None,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["raw"] = Markup  # for the few places a Markdown template writes its own markup
+    return env
+
+
+def _template_error(exc: Exception, name: str, templates: str | None) -> Diagnostic:
+    """A template problem as `template:line: error: message`."""
+    path = os.path.join(templates or default_templates(), name)
+    if templates and not os.path.isfile(path):
+        path = os.path.join(default_templates(), name)
+    line = getattr(exc, "lineno", None) or 0
+    if not line:
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if frame.f_code.co_filename.endswith(name):
+                line = lineno
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"not allowed in a template: {message}"
+    return error(Source(path, line), f"template: {message}")
+
+
+# --- the view: numbers formatted for people ------------------------------------------------------
+
+
+def _rate(value: Decimal | None) -> str:
+    return "—" if value is None else percent_str(value)
+
+
+def _vote_view(vote: VoteResult) -> dict[str, Any]:
+    return {
+        "yes": vote.yes,
+        "valid": vote.valid,
+        "electorate": vote.electorate,
+        "share": _rate(vote.share),
+        "turnout": _rate(vote.turnout),
+        "min_share": _rate(vote.min_share),
+        "min_turnout": _rate(vote.min_turnout),
+        "passed": vote.passed,
+        "reason": vote.reason,
+    }
+
+
+def _candidate_view(c: CandidateResult) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "position": c.position,
+        "department": c.department,
+        "metric": _rate(c.metric),
+        "metric_min": _rate(c.metric_min),
+        "metric_passed": c.metric_passed,
+        "metric_reason": c.metric_reason,
+        "customer": _vote_view(c.customer),
+        "own": _vote_view(c.own),
+        "eligible": c.eligible,
+        "score": "—" if c.score is None else f"{c.score.quantize(Decimal('0.0001'))}",
+        "rank": "—" if c.rank is None else (f"{c.rank} (tie)" if c.tied else str(c.rank)),
+    }
+
+
+def provenance(results: Results) -> dict[str, str]:
+    """What every report opens with: policy version, file and hash, and the inputs' hash."""
+    digest = hashlib.sha256()
+    for path, sha in sorted(results.inputs.items()):
+        digest.update(f"{sha}  {path}\n".encode())
+    return {
+        "period": str(results.period),
+        "version": results.policy.version,
+        "policy_file": results.policy.file,
+        "policy_sha256": results.policy.sha256,
+        "inputs_sha256": digest.hexdigest(),
+        "engine": __version__,
+    }
+
+
+def _slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
+    dept = results.policy.departments[e.department]
+    earnings = [
+        {"label": x.label, "amount": grouped(x.amount), "note": ""}
+        for x in e.lines
+        if x.applies and x.kind == "earning"
+    ]
+    deductions = [
+        {"label": x.label, "amount": grouped(x.amount), "note": ""}
+        for x in e.lines
+        if x.applies and x.kind == "deduction"
+    ]
+    for a in e.adjustments:
+        entry = {
+            "label": a.label,
+            "amount": grouped(a.amount),
+            "note": f"{a.reason} (approved by {a.approved_by})",
+        }
+        (earnings if a.kind == "earning" else deductions).append(entry)
+    d = results.departments[e.department]
+    return {
+        "id": e.id,
+        "name": e.name,
+        "department": dept.name,
+        "role": e.role,
+        "employed_days": e.employed_days,
+        "period_days": results.period.days,
+        "earnings": earnings,
+        "deductions": deductions,
+        "gross": grouped(e.gross),
+        "total_deductions": grouped(e.deductions),
+        "net": grouped(e.net),
+        "score": _rate(d.score),
+        "target_met": d.target_met,
+    }
+
+
+def view(results: Results) -> dict[str, Any]:
+    """Everything the department and promotion templates show, formatted."""
+    policy = results.policy
+    departments = []
+    for d in results.departments.values():
+        departments.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "headcount": d.headcount,
+                "metrics": [
+                    {
+                        "id": m.id,
+                        "label": m.label,
+                        "value": _rate(m.value),
+                        "exact": rate_str(m.value),
+                        "numerator": f"{m.numerator:f}",
+                        "denominator": f"{m.denominator:f}",
+                        "rows": m.rows,
+                        "empty": m.empty,
+                    }
+                    for m in d.metrics.values()
+                ],
+                "customers": [
+                    {
+                        "who": policy.departments[c.department].name
+                        if c.department
+                        else f"{c.external} (external)",
+                        "metric": policy.metrics[c.metric].label
+                        if c.metric in policy.metrics
+                        else "—",
+                        "target": _rate(c.target),
+                        "weight": "equal" if c.weight is None else f"{c.weight}",
+                        "value": _rate(c.value),
+                        "met": c.met,
+                    }
+                    for c in d.customers
+                ],
+                "score": _rate(d.score),
+                "target_met": d.target_met,
+                "flags": list(d.flags),
+                "streak": d.below_target_streak,
+            }
+        )
+    loop = [
+        {
+            "supplier": policy.departments[dept_id].name,
+            "customer": policy.departments[c.department].name,
+            "metric": policy.metrics[c.metric].label if c.metric in policy.metrics else c.metric,
+        }
+        for dept_id in sorted(policy.departments)
+        for c in policy.departments[dept_id].internal_customers
+        if c.department
+    ]
+    positions: dict[str, list[dict[str, Any]]] = {}
+    for c in sorted(
+        results.candidates.values(),
+        key=lambda c: (c.position, c.rank is None, c.rank or 0, c.id),
+    ):
+        positions.setdefault(c.position, []).append(_candidate_view(c))
+    return {
+        "provenance": provenance(results),
+        "title": policy.title,
+        "currency": policy.currency,
+        "departments": departments,
+        "loop": loop,
+        "below_target_periods": policy.below_target_periods,
+        "positions": [{"name": k, "candidates": v} for k, v in sorted(positions.items())],
+        "gates": None
+        if policy.promotion is None
+        else {
+            "metric_min": _rate(policy.promotion.metric_min),
+            "customer": _vote_view(
+                VoteResult(0, 0, 0, None, None, policy.promotion.customer_vote.min_share,
+                           policy.promotion.customer_vote.min_turnout, True, "")
+            ),
+            "own": _vote_view(
+                VoteResult(0, 0, 0, None, None, policy.promotion.own_vote.min_share,
+                           policy.promotion.own_vote.min_turnout, True, "")
+            ),
+            "weights": {
+                "metric": f"{policy.promotion.weight_metric}",
+                "customer": f"{policy.promotion.weight_customer}",
+                "own": f"{policy.promotion.weight_own}",
+            },
+        },
+        "ballots": {
+            "valid": results.valid_ballots,
+            "void": [
+                {"reason": VOID_REASONS[r], "count": n} for r, n in results.void_ballots.items()
+            ],
+            "void_total": sum(results.void_ballots.values()),
+        },
+        "totals": {
+            "gross": grouped(results.total_gross),
+            "deductions": grouped(results.total_deductions),
+            "net": grouped(results.total_net),
+            "employees": len(results.employees),
+        },
+    }  # fmt: skip
+
+
+# --- machine-readable outputs --------------------------------------------------------------------
+
+
+def _opt(value: Decimal | None) -> str | None:
+    return None if value is None else rate_str(value)
+
+
+def results_dict(results: Results) -> dict[str, Any]:
+    """Every computed value, money and rates as strings (SPEC.md, results.json)."""
+    policy = results.policy
+    return {
+        "innerpay": RESULTS_FORMAT,
+        "period": str(results.period),
+        "policy": {
+            "version": policy.version,
+            "file": policy.file,
+            "sha256": policy.sha256,
+            "effective_from": str(policy.effective_from),
+        },
+        "departments": {
+            d.id: {
+                "name": d.name,
+                "metrics": {m.id: rate_str(m.value) for m in d.metrics.values()},
+                "score": _opt(d.score),
+                "target_met": d.target_met,
+                "flags": list(d.flags),
+                "below_target_streak": d.below_target_streak,
+                "headcount": d.headcount,
+            }
+            for d in results.departments.values()
+        },
+        "employees": {
+            e.id: {
+                "name": e.name,
+                "department": e.department,
+                "role": e.role,
+                "employed_days": e.employed_days,
+                "lines": {x.id: money_str(x.amount) for x in e.lines},
+                "adjustments": [
+                    {
+                        "label": a.label,
+                        "kind": a.kind,
+                        "amount": money_str(a.amount),
+                        "reason": a.reason,
+                        "approved_by": a.approved_by,
+                    }
+                    for a in e.adjustments
+                ],
+                "gross": money_str(e.gross),
+                "deductions": money_str(e.deductions),
+                "net": money_str(e.net),
+            }
+            for e in results.employees.values()
+        },
+        "promotion": {
+            c.id: {
+                "position": c.position,
+                "department": c.department,
+                "metric": _opt(c.metric),
+                "metric_passed": c.metric_passed,
+                "customer_share": _opt(c.customer.share),
+                "customer_turnout": _opt(c.customer.turnout),
+                "customer_passed": c.customer.passed,
+                "own_share": _opt(c.own.share),
+                "own_turnout": _opt(c.own.turnout),
+                "own_passed": c.own.passed,
+                "eligible": c.eligible,
+                "score": _opt(c.score),
+                "rank": c.rank,
+                "tied": c.tied,
+            }
+            for c in results.candidates.values()
+        },
+        "ballots": {"valid": results.valid_ballots, "void": dict(results.void_ballots)},
+        "totals": {
+            "gross": money_str(results.total_gross),
+            "deductions": money_str(results.total_deductions),
+            "net": money_str(results.total_net),
+        },
+    }
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as innerpay writes it: UTF-8, indented, stable."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def payroll_csv(results: Results) -> bytes:
+    """One row per employee: id, name, department, every line, adjustments, gross, deductions,
+    net."""
+    lines = results.policy.lines
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["id", "name", "department"]
+        + [line.id for line in lines]
+        + ["adjustments_earning", "adjustments_deduction", "gross", "deductions", "net"]
+    )
+    for e in results.employees.values():
+        amounts = {x.id: x.amount for x in e.lines}
+        adj_earn = sum((a.amount for a in e.adjustments if a.kind == "earning"), Decimal(0))
+        adj_ded = sum((a.amount for a in e.adjustments if a.kind == "deduction"), Decimal(0))
+        writer.writerow(
+            [e.id, e.name, e.department]
+            + [money_str(amounts[line.id]) for line in lines]
+            + [money_str(adj_earn), money_str(adj_ded)]
+            + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+# --- a whole run ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The files of a run, by path relative to ``<out>/<period>``."""
+
+    files: dict[str, bytes]
+
+
+def _render(env: SandboxedEnvironment, name: str, templates: str | None, **context: Any) -> bytes:
+    try:
+        template = env.get_template(name)
+        return template.render(**context).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        raise InnerpayError([_template_error(exc, name, templates)]) from None
+    except Exception as exc:  # a user template may fail in any way; it is their input
+        raise InnerpayError([_template_error(exc, name, templates)]) from None
+
+
+def render_files(
+    results: Results,
+    formats: tuple[str, ...] = FORMATS,
+    templates: str | None = None,
+    progress: Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]] | None = None,
+) -> Rendered:
+    """Every output file of the requested formats; raises InnerpayError for a template problem."""
+    files: dict[str, bytes] = {}
+    context = view(results)
+    for kind in ("md", "html"):
+        if kind not in formats:
+            continue
+        env = _environment(templates, kind)
+        for report in ("departments", "promotion"):
+            files[f"{report}.{kind}"] = _render(env, f"{report}.{kind}.j2", templates, **context)
+    if "md" in formats or "html" in formats:
+        envs = {k: _environment(templates, k) for k in ("md", "html") if k in formats}
+        employees: Iterator[EmployeeResult] = iter(results.employees.values())
+        if progress is not None:
+            employees = progress(employees)
+        for e in employees:
+            slip = _slip_view(e, results)
+            for kind, env in envs.items():
+                files[f"payslips/{e.id}.{kind}"] = _render(
+                    env,
+                    f"payslip.{kind}.j2",
+                    templates,
+                    slip=slip,
+                    provenance=context["provenance"],
+                    currency=context["currency"],
+                    title=context["title"],
+                )
+    if "csv" in formats:
+        files["payroll.csv"] = payroll_csv(results)
+    if "json" in formats:
+        files["results.json"] = dumps(results_dict(results))
+    return Rendered(dict(sorted(files.items())))

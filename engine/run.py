@@ -1,0 +1,192 @@
+"""A run: the whole pipeline for one period, from folders to files (the CLI's one call).
+
+``policies → version in force → period data (+ earlier periods' metric tables) → evaluate →
+render → manifest``.  Everything that touches the disk is here or in :mod:`innerpay.outputs`; the
+steps in between are pure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import __version__
+from .data import load_period, load_tables
+from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
+from .evaluate import EmployeeResult, History, Results, evaluate
+from .outputs import locked, sha256_bytes, write_run
+from .periods import Period
+from .policy import PolicySet, load_policies, version_in_force
+from .render import FORMATS, Rendered, render_files, template_sha256
+
+Progress = Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where a run reads and writes, and how."""
+
+    policies: str = "policies"
+    data: str = "fixtures"
+    out: str = "out"
+    formats: tuple[str, ...] = FORMATS
+    templates: str | None = None
+    encoding: str = "utf-8"
+    strict: bool = False
+
+
+@dataclass
+class Computed:
+    """What :func:`compute_results` found: results (None on errors) and every diagnostic."""
+
+    results: Results | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """Under --strict every warning is an error of the same kind."""
+    if not strict:
+        return diagnostics
+    return [
+        Diagnostic(d.source, d.message, Severity.ERROR, d.kind) if not d.is_error else d
+        for d in diagnostics
+    ]
+
+
+def load_history(
+    policies: PolicySet, period: Period, options: RunOptions, depth: int
+) -> tuple[dict[Period, History], dict[str, str], list[Diagnostic]]:
+    """The metric tables of up to ``depth`` earlier periods, each with the version in force then."""
+    history: dict[Period, History] = {}
+    inputs: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    earlier = period
+    for _ in range(depth):
+        earlier = earlier.previous()
+        policy = policies.in_force(earlier)
+        if policy is None:
+            break
+        tables, read, found = load_tables(options.data, earlier, policy, options.encoding)
+        problems += found
+        if tables is None:
+            break
+        history[earlier] = History(earlier, policy, tables)
+        inputs |= read
+        inputs[policy.file] = policy.sha256
+    return history, inputs, problems
+
+
+def compute_results(
+    period: Period, options: RunOptions, policies: PolicySet | None = None
+) -> Computed:
+    """Load and evaluate one period; no output is written."""
+    problems: list[Diagnostic] = []
+    if policies is None:
+        policies, found = load_policies(options.policies)
+        if has_errors(found):
+            return Computed(None, found)
+        # Policy warnings (a department without a customer) are validate's to report; the
+        # department is flagged in the results all the same.
+    policy, found = version_in_force(policies, period, options.policies)
+    problems += found
+    if policy is None:
+        return Computed(None, problems)
+    data, found = load_period(options.data, period, policy, options.encoding)
+    problems += found
+    if data is None or has_errors(problems):
+        return Computed(None, strictly(problems, options.strict))
+    depth = (policy.below_target_periods or 1) - 1
+    history, read, found = load_history(policies, period, options, depth)
+    problems += found
+    if has_errors(problems):
+        return Computed(None, problems)
+    results, found = evaluate(policy, data, history)
+    problems += found
+    problems = strictly(problems, options.strict)
+    if results is None or has_errors(problems):
+        return Computed(None, problems)
+    inputs = {policy.file: policy.sha256, **data.inputs, **read}
+    results = _with_inputs(results, dict(sorted(inputs.items())))
+    return Computed(results, problems)
+
+
+def _with_inputs(results: Results, inputs: dict[str, str]) -> Results:
+    return replace(results, inputs=inputs)
+
+
+def git_commit(directory: str) -> str | None:
+    """The commit of the git repository holding ``directory``, if any (for the manifest only)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", directory, "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else None
+
+
+def manifest(results: Results, rendered: Rendered, options: RunOptions) -> bytes:
+    """The manifest: every input and output with its sha256, the options, the engine version."""
+    templates = template_sha256(options.templates)
+    data: dict[str, Any] = {
+        "innerpay": __version__,
+        "period": str(results.period),
+        "policy": {
+            "version": results.policy.version,
+            "file": results.policy.file,
+            "sha256": results.policy.sha256,
+        },
+        "options": {
+            "policies": options.policies,
+            "data": options.data,
+            "formats": list(options.formats),
+            "templates": options.templates,
+            "encoding": options.encoding,
+            "strict": options.strict,
+        },
+        "git_commit": git_commit(options.policies),
+        "inputs": dict(sorted({**results.inputs, **templates}.items())),
+        "outputs": {path: sha256_bytes(content) for path, content in rendered.files.items()},
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def run_compute(
+    period: Period, options: RunOptions, progress: Progress | None = None
+) -> tuple[Results | None, list[Diagnostic]]:
+    """`innerpay compute`: compute, render and write the period's outputs, all or nothing.
+
+    The lock is taken before computing when the output folder exists (so that a second run exits
+    at once), and only for writing when it does not (so that a failed run creates nothing).
+    """
+    early = os.path.isdir(options.out)
+    try:
+        with locked(options.out) if early else contextlib.nullcontext():
+            computed = compute_results(period, options)
+            if computed.results is None:
+                return None, computed.diagnostics
+            rendered = render_files(computed.results, options.formats, options.templates, progress)
+            written = manifest(computed.results, rendered, options)
+            with contextlib.nullcontext() if early else locked(options.out):
+                write_run(options.out, str(period), rendered.files, written)
+    except InnerpayError as exc:
+        return None, exc.diagnostics
+    return computed.results, computed.diagnostics
+
+
+def output_folder(options: RunOptions, period: Period) -> str:
+    """``<out>/<period>``."""
+    return os.path.join(options.out, str(period))
+
+
+__all__ = ["Kind", "RunOptions", "compute_results", "run_compute"]
