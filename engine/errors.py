@@ -113,10 +113,16 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.source.file, d.source.line, d.source.col, d.message)
 
 
+def nearest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``word``, if any is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
 def suggest(word: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'x'?` for the closest candidate, or an empty string."""
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"; did you mean '{matches[0]}'?" if matches else ""
+    near = nearest(word, candidates)
+    return f"; did you mean '{near}'?" if near else ""
 
 
 class InnerpayError(Exception):

@@ -15,7 +15,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import Diagnostic, error, suggest
+from .errors import Diagnostic, error, nearest, suggest
 from .yamlread import Path, YamlDoc
 
 IDENT = "^[a-z][a-z0-9_]*$"
@@ -291,7 +291,7 @@ def path_text(path: Path) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the file"
+    return text or "the top level"
 
 
 def _shown(value: Any) -> str:
@@ -340,7 +340,8 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
                 (
                     (*path, key),
                     True,
-                    f"unknown key '{key}' in {where}{suggest(key, known)}"
+                    f"unknown key '{key}' {'in ' + where if path else 'at the top level'}"
+                    f"{suggest(key, known)}"
                     + (
                         ""
                         if suggest(key, known) or not known
@@ -383,12 +384,15 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
                 "exclusiveMinimum": "more than",
                 "exclusiveMaximum": "less than",
             }
+            hint = ""
+            if err.validator == "maximum" and err.validator_value == 1:
+                hint = "; write rates as fractions (0.90 for 90%)"
             return [
                 (
                     path,
                     False,
                     f"{where} is {_shown(value)}; it must be {words[err.validator]} "
-                    f"{err.validator_value}",
+                    f"{err.validator_value}{hint}",
                 )
             ]
         case "minItems" | "maxItems" | "minProperties":
@@ -414,9 +418,22 @@ def check_schema(doc: YamlDoc) -> list[Diagnostic]:
     """Every schema problem of a policy document, each at its line and column."""
     problems: list[Diagnostic] = []
     seen: set[tuple[Path, str]] = set()
-    for err in sorted(
-        _VALIDATOR.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))
-    ):
+    errors = list(_VALIDATOR.iter_errors(doc.data))
+    # A misspelt required key is one mistake: say "unknown key 'roundng'; did you mean
+    # 'rounding'?" and not also "missing the key 'rounding'".
+    misspelt: set[tuple[Path, str]] = set()
+    for err in errors:
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            known = list(err.schema.get("properties", {}))
+            for key in set(err.instance) - set(known):
+                near = nearest(key, known)
+                if near:
+                    misspelt.add((tuple(err.absolute_path), near))
+    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
+        if err.validator == "required":
+            missing = str(err.message).split("'")[1]
+            if (tuple(err.absolute_path), missing) in misspelt:
+                continue
         for path, at_key, message in _message(err, doc):
             if (path, message) in seen:
                 continue

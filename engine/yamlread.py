@@ -228,13 +228,24 @@ class _Builder:
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly; returns it with every problem found."""
     doc = YamlDoc(file, None)
-    loader = _StrictLoader(text, file)
+    try:
+        loader = _StrictLoader(text, file)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return doc, [
+            error(Source(file, line, col), f"character U+{exc.character:04X} is not allowed in YAML")
+        ]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         source = Source(file, mark.line + 1, mark.column + 1) if mark else Source(file, 1, 1)
         problem = exc.problem or exc.context or "not valid YAML"
+        if exc.context and problem.startswith("but "):
+            problem = f"{exc.context}, {problem}"
+        if "block" in problem or "indentation" in problem:
+            problem += "; check the indentation of this line and the one before"
         return doc, [error(source, f"YAML syntax: {problem}")]
     except yaml.YAMLError as exc:
         return doc, [error(Source(file, 1, 1), f"YAML syntax: {exc}")]

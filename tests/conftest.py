@@ -1,0 +1,47 @@
+"""Shared fixtures: the repository's paths, a CLI runner, and a copy of the reference company."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from innerpay.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a CLI call printed and returned."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: Sequence[str]) -> Ran:
+    """Run `innerpay ARGS` in-process, in the current directory."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding a copy of the reference company (policies/ and fixtures/)."""
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def expected_lines(path: Path) -> list[str]:
+    """The `# expect: ...` lines at the end of a case file."""
+    marker = "# expect: "
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [line[len(marker) :] for line in text.splitlines() if line.startswith(marker)]
