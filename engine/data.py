@@ -155,16 +155,22 @@ def read_csv(path: str, encoding: str = "utf-8") -> tuple[_Csv | None, list[Diag
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
+    start = 1
     try:
         for cells in reader:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
+                start = reader.line_num + 1
                 continue  # blank line
             if header is None:
                 header = [c.strip() for c in cells]
-                continue
-            rows.append((reader.line_num, cells))
+            else:
+                rows.append((start, cells))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        return None, [data_error(Source(path, reader.line_num), f"not valid CSV: {exc}")]
+        reason = str(exc)
+        if "unexpected end of data" in reason:
+            reason = "a quoted field opened in this row is never closed"
+        return None, [data_error(Source(path, start), f"not valid CSV: {reason}")]
     if header is None:
         return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
     seen: set[str] = set()
@@ -576,10 +582,8 @@ def _adjustments(
     records, inputs = _load_simple(folder, ADJUSTMENTS, columns, encoding, problems)
     result: list[Adjustment] = []
     for source, record, col in records:
-        if not _nonempty(record, columns, source, col, problems):
-            continue
-        ok = True
-        if record["employee"] not in employees:
+        ok = _nonempty(record, columns, source, col, problems)
+        if record["employee"] and record["employee"] not in employees:
             problems.append(
                 data_error(
                     Source(source.file, source.line, col["employee"]),
@@ -587,7 +591,7 @@ def _adjustments(
                 )
             )
             ok = False
-        if record["kind"] not in ("earning", "deduction"):
+        if record["kind"] and record["kind"] not in ("earning", "deduction"):
             problems.append(
                 data_error(
                     Source(source.file, source.line, col["kind"]),
@@ -596,7 +600,7 @@ def _adjustments(
             )
             ok = False
         try:
-            amount = parse_money(record["amount"])
+            amount = parse_money(record["amount"]) if record["amount"] else Decimal(0)
         except CellError as exc:
             problems.append(
                 data_error(Source(source.file, source.line, col["amount"]), f"amount: {exc}")

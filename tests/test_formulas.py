@@ -50,34 +50,70 @@ def run(text: str, rounding: str = "half_up", **env: Any) -> Any:
     ("text", "message"),
     [
         ("x.__class__", "p.yaml:7:12: error: attribute access ('.x') is not allowed in a formula"),
-        ("().__class__.__bases__", "p.yaml:7:12: error: attribute access ('.x') is not allowed in a formula"),
-        ("__import__('os')", "p.yaml:7:12: error: unknown function '__import__'; functions: abs, max, min, prorate, round, step"),
-        ("_secret + 1", "p.yaml:7:12: error: name '_secret' is not allowed (names may not start with '_')"),
+        (
+            "().__class__.__bases__",
+            "p.yaml:7:12: error: attribute access ('.x') is not allowed in a formula",
+        ),
+        (
+            "__import__('os')",
+            "p.yaml:7:12: error: unknown function '__import__'; functions: abs, max, min, prorate, round, step",
+        ),
+        (
+            "_secret + 1",
+            "p.yaml:7:12: error: name '_secret' is not allowed (names may not start with '_')",
+        ),
         ("lambda: 1", "p.yaml:7:12: error: a lambda is not allowed in a formula"),
         ("[x for x in y]", "p.yaml:7:12: error: a comprehension is not allowed in a formula"),
-        ("sum(x for x in y)", "p.yaml:7:12: error: unknown function 'sum'; functions: abs, max, min, prorate, round, step"),
+        (
+            "sum(x for x in y)",
+            "p.yaml:7:12: error: unknown function 'sum'; functions: abs, max, min, prorate, round, step",
+        ),
         ("f'{x}'", "p.yaml:7:12: error: an f-string is not allowed in a formula"),
         ("x[0]", "p.yaml:7:12: error: a subscript ('x[...]') is not allowed in a formula"),
         ("(x := 3)", "p.yaml:7:13: error: an assignment (':=') is not allowed in a formula"),
         ("x = 3", "p.yaml:7:14: error: formula cannot be parsed: invalid syntax in 'x = 3'"),
-        ("import os", "p.yaml:7:12: error: formula cannot be parsed: invalid syntax in 'import os'"),
-        ("9**9**9", "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100"),
-        ("4000000**4000000", "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100"),
-        ("2 ** x", "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100"),
+        (
+            "import os",
+            "p.yaml:7:12: error: formula cannot be parsed: invalid syntax in 'import os'",
+        ),
+        (
+            "9**9**9",
+            "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100",
+        ),
+        (
+            "4000000**4000000",
+            "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100",
+        ),
+        (
+            "2 ** x",
+            "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100",
+        ),
         ("rand()", "p.yaml:7:12: error: unknown function 'rand'; did you mean 'round'?"),
         ("x // 2", "p.yaml:7:12: error: operator '//' is not allowed; use + - * / and round()"),
         ("x % 2", "p.yaml:7:12: error: operator '%' is not allowed; use + - * / and round()"),
         ("x << 2", "p.yaml:7:12: error: bitwise operators are not allowed"),
         ("x in y", "p.yaml:7:12: error: only the comparisons == != < <= > >= are allowed"),
-        ("1e3", "p.yaml:7:12: error: number '1e3' must be written as plain digits, like 1500 or 0.25"),
-        ("1_000", "p.yaml:7:12: error: number '1_000' must be written as plain digits, like 1500 or 0.25"),
-        ("0x10", "p.yaml:7:12: error: number '0x10' must be written as plain digits, like 1500 or 0.25"),
+        (
+            "1e3",
+            "p.yaml:7:12: error: number '1e3' must be written as plain digits, like 1500 or 0.25",
+        ),
+        (
+            "1_000",
+            "p.yaml:7:12: error: number '1_000' must be written as plain digits, like 1500 or 0.25",
+        ),
+        (
+            "0x10",
+            "p.yaml:7:12: error: number '0x10' must be written as plain digits, like 1500 or 0.25",
+        ),
         ("None", "p.yaml:7:12: error: None is not allowed; use 0"),
         ("round(x)", "p.yaml:7:12: error: round() takes 2 arguments, got 1"),
         ("round(x, y)", "p.yaml:7:12: error: round(x, n): n must be a whole number from 0 to 10"),
         ("min(x)", "p.yaml:7:12: error: min() takes 2 or more arguments, got 1"),
         ("max(x, y=1)", "p.yaml:7:12: error: max() takes no keyword arguments"),
-        ("step(1, x)", "p.yaml:7:12: error: step(table, x): the first argument must be the name of a step table"),
+        (
+            "step(1, x)",
+            "p.yaml:7:12: error: step(table, x): the first argument must be the name of a step table",
+        ),
         ("(1, 2)", "p.yaml:7:12: error: a tuple is not allowed in a formula"),
         ("{'a': 1}", "p.yaml:7:12: error: a dictionary is not allowed in a formula"),
         ("", "p.yaml:7:12: error: the formula is empty"),
@@ -130,7 +166,13 @@ def test_round_uses_the_policy_rounding() -> None:
 
 
 def test_step_tables_apply_the_greatest_threshold_at_or_below() -> None:
-    table = StepTable(((Decimal("0"), Decimal("0.5")), (Decimal("0.9"), Decimal("1")), (Decimal("0.95"), Decimal("1.2"))))
+    table = StepTable(
+        (
+            (Decimal("0"), Decimal("0.5")),
+            (Decimal("0.9"), Decimal("1")),
+            (Decimal("0.95"), Decimal("1.2")),
+        )
+    )
     assert run("step(t, x)", t=table, x=Decimal("0.95")) == Decimal("1.2")  # inclusive
     assert run("step(t, x)", t=table, x=Decimal("0.9499999")) == Decimal("1")
     assert run("step(t, x)", t=table, x=Decimal("0")) == Decimal("0.5")
@@ -157,7 +199,11 @@ def test_short_circuit_guards_missing_values() -> None:
     [
         ("a + b", {"a": Decimal(1), "b": "x"}, "'+' needs numbers, got the text 'x'"),
         ("a * 2", {"a": True}, "'*' needs numbers, got the condition True"),
-        ("a < b", {"a": Decimal(1), "b": dt.date(2024, 1, 1)}, "'<' cannot compare the number 1 with the date 2024-01-01"),
+        (
+            "a < b",
+            {"a": Decimal(1), "b": dt.date(2024, 1, 1)},
+            "'<' cannot compare the number 1 with the date 2024-01-01",
+        ),
         ("a < b", {"a": "x", "b": "y"}, "'<' cannot order the text 'x'; only == and != apply"),
         ("a / 0", {"a": Decimal(1)}, "division by zero"),
         ("nope + 1", {}, "name 'nope' is not defined here"),

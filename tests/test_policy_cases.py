@@ -41,7 +41,9 @@ def test_validate_prints_them_and_exits_3(
     assert ran.code == (3 if errors else 0)
 
 
-def test_every_problem_of_every_file_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_problem_of_every_file_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "policies"
     folder.mkdir()
     chosen = ["unknown_name", "duplicate_key", "unknown_metric"]
@@ -51,7 +53,9 @@ def test_every_problem_of_every_file_at_once(tmp_path: Path, monkeypatch: pytest
     ran = run_cli(["validate"])
     assert ran.code == 3
     expected = sorted(
-        f"policies/{line}" for name in chosen for line in expected_lines(CASES / "policy" / f"{name}.yaml")
+        f"policies/{line}"
+        for name in chosen
+        for line in expected_lines(CASES / "policy" / f"{name}.yaml")
     )
     assert ran.stderr.splitlines() == expected
 

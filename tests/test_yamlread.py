@@ -19,12 +19,17 @@ def load(text: str) -> tuple[object, list[str]]:
 def test_numbers_are_decimals_from_their_text() -> None:
     data, problems = load("a: 0.30\nb: 2000\nc: -1.5\nd: 0.1\n")
     assert problems == []
-    assert data == {"a": Decimal("0.30"), "b": Decimal("2000"), "c": Decimal("-1.5"), "d": Decimal("0.1")}
+    assert data == {
+        "a": Decimal("0.30"),
+        "b": Decimal("2000"),
+        "c": Decimal("-1.5"),
+        "d": Decimal("0.1"),
+    }
     assert str(data["a"]) == "0.30"  # type: ignore[index]  # the text, trailing zero and all
 
 
 def test_quoted_scalars_stay_text_and_plain_text_is_text() -> None:
-    data, problems = load('a: "no"\nb: \'00123\'\nc: 2024-05\nd: hello world\ne: 经理\n')
+    data, problems = load("a: \"no\"\nb: '00123'\nc: 2024-05\nd: hello world\ne: 经理\n")
     assert problems == []
     assert data == {"a": "no", "b": "00123", "c": "2024-05", "d": "hello world", "e": "经理"}
 
@@ -70,7 +75,8 @@ def test_keys_that_are_not_text() -> None:
 
 def test_billion_laughs_is_refused_before_anything_expands() -> None:
     lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8)
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
     )
     data, problems = load(lol)
     assert all("anchor" in p or "alias" in p for p in problems)
