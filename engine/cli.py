@@ -124,7 +124,7 @@ def guarded(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="innerpay", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="innerpay")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def cli(debug: bool) -> None:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -189,11 +190,22 @@ def _records(table: _Csv, problems: list[Diagnostic]) -> Iterator[tuple[int, dic
             problems.append(
                 data_error(
                     Source(table.path, line),
-                    f"row has {len(cells)} fields; the header has {width}",
+                    f"row has {len(cells)} fields; the header has {width}{_split_hint(cells)}",
                 )
             )
             continue
         yield line, dict(zip(table.header, cells, strict=True))
+
+
+def _split_hint(cells: list[str]) -> str:
+    """A number written with a thousands separator splits a row: say so."""
+    for left, right in itertools.pairwise(cells):
+        if re.fullmatch(r"-?[0-9]{1,3}", left) and re.fullmatch(r"[0-9]{3}(\.[0-9]+)?", right):
+            return (
+                f" (is '{left},{right}' one number? write it without the thousands separator, "
+                f"like {left}{right})"
+            )
+    return ""
 
 
 def _require_columns(table: _Csv, columns: list[str], why: str, problems: list[Diagnostic]) -> bool:

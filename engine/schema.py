@@ -45,9 +45,10 @@ _STEP_TABLE = {
 }
 
 _FORMULA = {
-    "type": "string",
+    "type": ["string", "number"],
     "minLength": 1,
-    "description": "A single expression (SPEC.md, Formulas).",
+    "description": "A single expression (SPEC.md, Formulas); a plain number is a constant.",
+    "examples": ["base_salary * bonus_ratio * step(performance_factor, score)", 2000],
 }
 
 _CUSTOMER = {
@@ -355,11 +356,10 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             return [(path, False, f"{where} is missing the key '{missing}'")]
         case "type":
             wanted = err.validator_value
-            wanted_text = (
-                _TYPE_WORDS.get(wanted, str(wanted)) if isinstance(wanted, str) else wanted
-            )
+            kinds = wanted if isinstance(wanted, list) else [wanted]
+            wanted_text = " or ".join(_TYPE_WORDS.get(k, str(k)) for k in kinds)
             hint = ""
-            if wanted == "string" and isinstance(value, Decimal):
+            if "string" in kinds and isinstance(value, Decimal):
                 hint = f'; quote it: "{value}"'
             return [(path, False, f"{where} must be {wanted_text}, not {_shown(value)}{hint}")]
         case "enum":

@@ -234,7 +234,9 @@ def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
         line = text[: exc.position].count("\n") + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         return doc, [
-            error(Source(file, line, col), f"character U+{exc.character:04X} is not allowed in YAML")
+            error(
+                Source(file, line, col), f"character U+{exc.character:04X} is not allowed in YAML"
+            )
         ]
     try:
         node = loader.get_single_node()

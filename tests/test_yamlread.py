@@ -101,7 +101,7 @@ def test_positions_of_values_and_keys() -> None:
 
 @given(st.text(max_size=200))
 def test_any_text_loads_or_gives_positioned_diagnostics(text: str) -> None:
-    doc, problems = read_yaml(text, "f.yaml")
+    _, problems = read_yaml(text, "f.yaml")
     for problem in problems:
         assert problem.source.file == "f.yaml"
         assert problem.source.line >= 1
