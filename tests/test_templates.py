@@ -1,0 +1,78 @@
+"""Templates: overridden file by file, sandboxed, strict about names; data always prints literally."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from innerpay.numbers import grouped
+
+from .conftest import run_cli
+
+HOSTILE_NAME = "<script>alert(1)</script> | {{ 7*7 }} *bold* _x_"
+
+
+def rename(company: Path, emp_id: str, name: str) -> None:
+    employees = company / "fixtures" / "2024-04" / "employees.csv"
+    lines = employees.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split(",")
+        if cells[0] == emp_id:
+            cells[1] = name
+            lines[i] = ",".join(cells)
+    employees.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_data_renders_literally(company: Path) -> None:
+    rename(company, "E002", HOSTILE_NAME)
+    assert run_cli(["compute", "--period", "2024-04"]).code == 0
+    folder = company / "out" / "2024-04"
+    html = (folder / "payslips" / "E002.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | {{ 7*7 }} *bold* _x_" in html
+    assert "<script>" not in html
+    md = (folder / "payslips" / "E002.md").read_text(encoding="utf-8")
+    assert r"\<script\>alert(1)\</script\> \| {{ 7\*7 }} \*bold\* \_x\_" in md
+    csv = (folder / "payroll.csv").read_text(encoding="utf-8")
+    assert f"E002,{HOSTILE_NAME}," in csv  # the csv module quotes what needs quoting
+
+
+def test_a_template_overrides_one_file(company: Path) -> None:
+    mine = company / "mine"
+    mine.mkdir()
+    (mine / "payslip.md.j2").write_text("{{ slip.id }}: {{ slip.net }}\n", encoding="utf-8")
+    assert run_cli(["compute", "--period", "2024-04", "--templates", "mine"]).code == 0
+    folder = company / "out" / "2024-04"
+    net = json.loads((folder / "results.json").read_text(encoding="utf-8"))["employees"]["E001"][
+        "net"
+    ]
+    assert (folder / "payslips" / "E001.md").read_text(
+        encoding="utf-8"
+    ) == f"E001: {grouped(Decimal(net))}\n"
+    assert (folder / "departments.md").read_text(encoding="utf-8").startswith("# 部门考核")
+    manifest = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"mine/payslip.md.j2"' in manifest
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ nope }}\n", "mine/payslip.md.j2:1: error: template: 'nope' is undefined"),
+        (
+            "line one\n{{ cycler.__init__.__globals__ }}\n",
+            "mine/payslip.md.j2:2: error: template: not allowed in a template: access to attribute "
+            "'__init__' of 'type' object is unsafe.",
+        ),
+        ("{% for x in %}\n", "mine/payslip.md.j2:1: error: template: Expected an expression, got 'end of statement block'"),
+    ],
+)
+def test_template_problems_exit_3_and_write_nothing(
+    company: Path, template: str, message: str
+) -> None:
+    (company / "mine").mkdir()
+    (company / "mine" / "payslip.md.j2").write_text(template, encoding="utf-8")
+    ran = run_cli(["compute", "--period", "2024-04", "--templates", "mine"])
+    assert (ran.code, ran.stderr) == (3, message + "\n")
+    assert not (company / "out").exists()
