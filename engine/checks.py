@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from .errors import Diagnostic, error, suggest, warning
-from .formulas import Formula, StepTable
+from .formulas import StepTable
 from .model import Policy
 from .yamlread import Path
 
@@ -203,14 +203,14 @@ def check_names(policy: Policy) -> list[Diagnostic]:
                 if name == line.id:
                     problems.append(
                         error(
-                            formula.source.shifted(offset),
+                            formula.at(offset),
                             f"pay line '{line.id}' uses itself in its {part}",
                         )
                     )
                 elif name not in known:
                     problems.append(
                         error(
-                            formula.source.shifted(offset) if _exact(formula) else formula.source,
+                            formula.at(offset),
                             f"unknown name '{name}' in the {part} of pay line '{line.id}'"
                             f"{suggest(name, known - {line.id})}",
                         )
@@ -223,15 +223,11 @@ def check_names(policy: Policy) -> list[Diagnostic]:
                     tables = [n for n, v in policy.parameters.items() if isinstance(v, StepTable)]
                     problems.append(
                         error(
-                            formula.source.shifted(offset) if _exact(formula) else formula.source,
+                            formula.at(offset),
                             f"step(): '{table}' is not a step table{suggest(table, tables)}",
                         )
                     )
     return problems
-
-
-def _exact(formula: Formula) -> bool:
-    return "\n" not in formula.text.strip()
 
 
 def check_line_order(policy: Policy) -> tuple[Policy, list[Diagnostic]]:

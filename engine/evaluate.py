@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from .data import Adjustment, Employee, MetricRow, PeriodData
 from .errors import Diagnostic, Kind, Source, error, warning
-from .formulas import Evaluator, FormulaError, MissingValue, Unavailable, decimal_context
+from .formulas import (
+    Evaluator,
+    Formula,
+    FormulaError,
+    MissingValue,
+    Unavailable,
+    decimal_context,
+)
 from .model import Department, Metric, PayLine, Policy
 from .numbers import ONE, ZERO, round_money
 from .periods import Period
@@ -173,6 +180,7 @@ class History:
     period: Period
     policy: Policy
     tables: dict[str, tuple[MetricRow, ...]]
+    folder: str
 
 
 # --- metrics and departments ---------------------------------------------------------------------
@@ -208,6 +216,8 @@ def compute_metric(
         count += 1
         try:
             weight = ONE if metric.weight is None else evaluator.run(metric.weight, row.values)
+            if weight is None:
+                raise MissingValue("the weight is empty")
             if type(weight) is not Decimal:
                 raise FormulaError(f"the weight must be a number, not {_kind(weight)}")
         except FormulaError as exc:
@@ -299,20 +309,26 @@ def _score(
     return score, met
 
 
-def target_met_of(
-    policy: Policy, tables: Mapping[str, tuple[MetricRow, ...]], department: str
-) -> bool | None:
-    """Whether a department met its targets in an earlier period (None: not judged)."""
-    dept = policy.departments.get(department)
+def target_met_of(past: History, department: str, problems: list[Diagnostic]) -> bool | None:
+    """Whether a department met its targets in an earlier period, by the version in force then.
+
+    None when that version has no such department or it has no internal customer (the streak
+    ends); a metric that cannot be computed is a problem, as it would be in that period's own run.
+    """
+    dept = past.policy.departments.get(department)
     if dept is None or not dept.internal_customers:
         return None
-    problems: list[Diagnostic] = []
-    evaluator = Evaluator(policy.rounding)
+    evaluator = Evaluator(past.policy.rounding)
     metrics = {}
     for metric_id in dept.appraised_metrics:
-        metric = policy.metrics[metric_id]
+        metric = past.policy.metrics[metric_id]
         found = compute_metric(
-            metric, department, tables.get(metric.table, ()), evaluator, problems, metric.table
+            metric,
+            department,
+            past.tables.get(metric.table, ()),
+            evaluator,
+            problems,
+            f"{past.folder}/{metric.table}.csv",
         )
         if found is None:
             return None
@@ -355,7 +371,7 @@ def pay_employee(
     department_names: dict[str, Any],
     adjustments: tuple[Adjustment, ...],
     evaluator: Evaluator,
-    problems: list[Diagnostic],
+    failures: list[tuple[PayLine, Formula, Employee, FormulaError]],
 ) -> EmployeeResult | None:
     """Every pay line of one employee, in dependency order, each rounded."""
     days = employed_days(employee, period)
@@ -373,16 +389,18 @@ def pay_employee(
     amounts: dict[str, LineResult] = {}
     failed = False
     for line in policy.evaluation_order:
+        part = line.when or line.formula
         try:
             applies = line.when is None or bool(evaluator.run(line.when, env))
             amount = ZERO
             if applies:
+                part = line.formula
                 value = evaluator.run(line.formula, env)
                 if type(value) is not Decimal:
                     raise FormulaError(f"the formula gave {_kind(value)}, not an amount")
                 amount = value
         except FormulaError as exc:
-            problems.append(_line_error(line, employee, exc))
+            failures.append((line, part, employee, exc))
             failed = True
             env[line.id] = ZERO
             continue
@@ -426,12 +444,38 @@ def _kind(value: Any) -> str:
     return "a step table"
 
 
-def _line_error(line: PayLine, employee: Employee, exc: FormulaError) -> Diagnostic:
-    return error(
-        line.formula.source,
-        f"pay line '{line.id}' for employee {employee.id}: {exc.message}",
-        Kind.POLICY,
-    )
+def pay_errors(failures: list[tuple[PayLine, Formula, Employee, FormulaError]]) -> list[Diagnostic]:
+    """One diagnostic per pay line and problem, naming the first employee and how many more.
+
+    A missing value in the employee's data is a data problem at the employee's row; anything else
+    (an unguarded name, a division by zero) is the formula's, at its line in the policy.
+    """
+    grouped: dict[tuple[str, str, bool, str | None], list[tuple[Formula, Employee]]]
+    grouped = defaultdict(list)
+    for line, formula, employee, exc in failures:
+        missing = isinstance(exc, MissingValue)
+        grouped[(line.id, exc.message, missing, exc.name)].append((formula, employee))
+    problems = []
+    for (line_id, message, missing, name), cases in grouped.items():
+        formula, first = cases[0]
+        more = f" (and {len(cases) - 1} more)" if len(cases) > 1 else ""
+        if missing:
+            problems.append(
+                error(
+                    first.source,
+                    f"pay line '{line_id}' for employee {first.id}{more}: {message}",
+                    Kind.DATA,
+                )
+            )
+        else:
+            problems.append(
+                error(
+                    formula.name_at(name) if name else formula.source,
+                    f"pay line '{line_id}' for employee {first.id}{more}: {message}",
+                    Kind.POLICY,
+                )
+            )
+    return problems
 
 
 # --- elections -----------------------------------------------------------------------------------
@@ -597,15 +641,15 @@ def _streak(
     target_met: bool | None,
     period: Period,
     history: Mapping[Period, History],
-    judge: Callable[[Policy, Mapping[str, tuple[MetricRow, ...]], str], bool | None],
+    problems: list[Diagnostic],
 ) -> int:
+    """Consecutive periods below target, ending with this one (a missing period ends it)."""
     if target_met is not False:
         return 0
     streak = 1
     earlier = period.previous()
     while earlier in history:
-        past = history[earlier]
-        if judge(past.policy, past.tables, department) is not False:
+        if target_met_of(history[earlier], department, problems) is not False:
             break
         streak += 1
         earlier = earlier.previous()
@@ -628,7 +672,7 @@ def evaluate(
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():
             dept = policy.departments[dept_id]
-            streak = _streak(dept_id, met, data.period, history, target_met_of)
+            streak = _streak(dept_id, met, data.period, history, problems)
             flags = []
             if not dept.customers:
                 flags.append(NO_CUSTOMER)
@@ -657,6 +701,7 @@ def evaluate(
         for adjustment in data.adjustments:
             by_employee[adjustment.employee].append(adjustment)
         employees: dict[str, EmployeeResult] = {}
+        failures: list[tuple[PayLine, Formula, Employee, FormulaError]] = []
         for employee in data.employees:
             paid = pay_employee(
                 policy,
@@ -665,10 +710,11 @@ def evaluate(
                 dept_names[employee.department],
                 tuple(by_employee.get(employee.id, ())),
                 evaluator,
-                problems,
+                failures,
             )
             if paid is not None:
                 employees[employee.id] = paid
+        problems += pay_errors(failures)
         scores = {d: r.score for d, r in departments.items()}
         candidates, void, valid = elect(policy, data, scores, problems)
     if any(p.is_error for p in problems):

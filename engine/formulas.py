@@ -17,7 +17,7 @@ import operator
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -74,12 +74,12 @@ _FORBIDDEN_WORDS = {
 
 
 class FormulaError(Exception):
-    """A formula failed while evaluating; ``offset`` is the character it points at."""
+    """A formula failed while evaluating; ``name`` is the name at fault, when one is."""
 
-    def __init__(self, message: str, offset: int = 0):
+    def __init__(self, message: str, name: str | None = None):
         super().__init__(message)
         self.message = message
-        self.offset = offset
+        self.name = name
 
 
 class MissingValue(FormulaError):
@@ -121,6 +121,15 @@ class Formula:
     source: Source
     names: tuple[tuple[str, int], ...]  # every name used, with the offset of its first use
     calls: tuple[tuple[str, int, tuple[ast.expr, ...]], ...]
+    locate: Callable[[int], Source] = field(repr=False, compare=False)
+
+    def at(self, offset: int) -> Source:
+        """The source of the formula's ``offset``-th character (its start, where unknown)."""
+        return self.locate(offset)
+
+    def name_at(self, name: str) -> Source:
+        """Where ``name`` is first used in the formula (the formula's start, if it is not)."""
+        return self.at(dict(self.names).get(name, 0))
 
     @property
     def name_set(self) -> frozenset[str]:
@@ -201,6 +210,7 @@ def compile_formula(
         source=locate(0),
         names=tuple(sorted(names.items(), key=lambda item: item[1])),
         calls=tuple(calls),
+        locate=locate,
     ), []
 
 
@@ -475,9 +485,9 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         try:
             value = self.env[node.id]
         except KeyError:
-            raise FormulaError(f"name '{node.id}' is not defined here") from None
+            raise FormulaError(f"name '{node.id}' is not defined here", node.id) from None
         if type(value) is Unavailable:
-            raise FormulaError(f"'{node.id}' has no value here: {value.reason}")
+            raise FormulaError(f"'{node.id}' has no value here: {value.reason}", node.id)
         return value
 
     def _eval_call(self, node: ast.Call) -> Any:

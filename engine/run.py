@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
-from .data import load_period, load_tables
+from .data import load_period, load_tables, period_folder
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import EmployeeResult, History, Results, evaluate
 from .outputs import locked, sha256_bytes, write_run
@@ -75,7 +75,7 @@ def load_history(
         problems += found
         if tables is None:
             break
-        history[earlier] = History(earlier, policy, tables)
+        history[earlier] = History(earlier, policy, tables, period_folder(options.data, earlier))
         inputs |= read
         inputs[policy.file] = policy.sha256
     return history, inputs, problems

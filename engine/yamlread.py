@@ -222,7 +222,22 @@ class _Builder:
                 self.problems.append(problem)
             return value
         self.doc.content_offsets[path] = 1 if node.style in ("'", '"') else 0
+        if node.style in ("|", ">"):
+            self._block_start(node, path)
         return node.value
+
+    def _block_start(self, node: ScalarNode, path: Path) -> None:
+        """A block scalar (``|`` or ``>``) starts on the line after its indicator."""
+        buffer = node.start_mark.buffer
+        if not isinstance(buffer, str):  # pragma: no cover - we always read from text
+            return
+        newline = buffer.find("\n", node.start_mark.pointer)
+        if newline < 0:
+            return
+        line = buffer[newline + 1 :].split("\n", 1)[0]
+        indent = len(line) - len(line.lstrip(" "))
+        self.doc.values[path] = Source(self.doc.file, node.start_mark.line + 2, indent + 1)
+        self.doc.single_line[path] = "\n" not in node.value.strip("\n")
 
 
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from innerpay.errors import sort_key
 from innerpay.policy import load_policy_file
@@ -99,3 +100,16 @@ def test_missing_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     ran = run_cli(["validate", "--policies", "nowhere"])
     assert (ran.code, ran.stderr) == (3, "nowhere: error: no such policies folder\n")
+
+
+def test_validate_output_for_every_case_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snapshot: SnapshotAssertion
+) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    for case in POLICY_CASES:
+        shutil.copy(case, folder / case.name)
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["validate"])
+    assert ran.code == 3
+    assert ran.stderr == snapshot

@@ -65,7 +65,10 @@ def test_a_template_overrides_one_file(company: Path) -> None:
             "mine/payslip.md.j2:2: error: template: not allowed in a template: access to attribute "
             "'__init__' of 'type' object is unsafe.",
         ),
-        ("{% for x in %}\n", "mine/payslip.md.j2:1: error: template: Expected an expression, got 'end of statement block'"),
+        (
+            "{% for x in %}\n",
+            "mine/payslip.md.j2:1: error: template: Expected an expression, got 'end of statement block'",
+        ),
     ],
 )
 def test_template_problems_exit_3_and_write_nothing(
