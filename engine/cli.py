@@ -8,6 +8,7 @@ output could not be written (a full disk, no permission), 70 an internal fault.
 from __future__ import annotations
 
 import functools
+import getpass
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -17,8 +18,9 @@ import click
 
 from . import __version__
 from .chain import CHAIN_FORMATS, render_chain
-from .errors import Diagnostic, exit_code, has_errors, sort_key
+from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
 from .evaluate import EmployeeResult
+from .ledger import close_period
 from .periods import Period, PeriodError
 from .policy import load_policies, version_in_force
 from .render import FORMATS
@@ -272,6 +274,35 @@ def chain(policies: str, period: Period | None, fmt: str) -> None:
         assert found is not None
         policy = found
     click.echo(render_chain(policy, fmt), nl=False)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in this environment
+        return "unknown"
+
+
+@cli.command()
+@click.option(
+    "--period", required=True, callback=parse_period, metavar="YYYY-MM", help="The period to close."
+)
+@click.option("--out", default="out", show_default=True, metavar="DIR", help="Output folder.")
+@click.option("--by", "closed_by", default=None, help="Who closes it (default: the user name).")
+@guarded
+def close(period: Period, out: str, closed_by: str | None) -> None:
+    """Record a computed period as paid; a closed period is never overwritten.
+
+    The ledger is <out>/ledger.json.  A later policy version that changes what a closed period
+    pays is settled as arrears lines (补发 / 扣回) in the next computed period.
+    """
+    who = closed_by or _user()
+    try:
+        problems = close_period(out, period, who)
+    except InnerpayError as exc:
+        problems = exc.diagnostics
+    finish(problems)
+    click.echo(f"{period} closed by {who} (ledger {out}/ledger.json)")
 
 
 def main() -> None:

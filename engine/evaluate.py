@@ -91,6 +91,31 @@ class LineResult:
     kind: str
     amount: Decimal
     applies: bool  # False when the line's `when` is false: 0.00 and left off the slip
+    raw: Decimal  # the formula's exact value, before rounding
+
+
+@dataclass(frozen=True)
+class Arrear:
+    """A correction of a closed period, carried by a later one (补发 pays back, 扣回 claws back).
+
+    ``amount`` is positive; ``kind`` says which way it goes.  ``paid`` is what the closed period
+    and earlier corrections paid in net, ``due`` what the version in force now gives.
+    """
+
+    employee: str
+    period: Period
+    kind: str
+    amount: Decimal
+    paid: Decimal
+    due: Decimal
+    version: str
+
+    @property
+    def label(self) -> str:
+        """补发 Arrears 2024-05 or 扣回 Clawback 2024-05."""
+        if self.kind == "earning":
+            return f"补发 Arrears {self.period}"
+        return f"扣回 Clawback {self.period}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,7 @@ class EmployeeResult:
     employed_days: int
     lines: tuple[LineResult, ...]
     adjustments: tuple[Adjustment, ...]
+    arrears: tuple[Arrear, ...]
     gross: Decimal
     deductions: Decimal
     net: Decimal
@@ -372,8 +398,14 @@ def pay_employee(
     adjustments: tuple[Adjustment, ...],
     evaluator: Evaluator,
     failures: list[tuple[PayLine, Formula, Employee, FormulaError]],
+    arrears: tuple[Arrear, ...] = (),
+    traces: dict[str, list[tuple[str, Any]]] | None = None,
 ) -> EmployeeResult | None:
-    """Every pay line of one employee, in dependency order, each rounded."""
+    """Every pay line of one employee, in dependency order, each rounded.
+
+    With ``traces``, each line's list receives the names its formulas read, with their values
+    (for `explain`): only what was evaluated, so short-circuited branches stay out.
+    """
     days = employed_days(employee, period)
     env: dict[str, Any] = dict(policy.parameters)
     env.update(employee.fields)
@@ -390,6 +422,8 @@ def pay_employee(
     failed = False
     for line in policy.evaluation_order:
         part = line.when or line.formula
+        if traces is not None:
+            evaluator.trace = traces.setdefault(line.id, [])
         try:
             applies = line.when is None or bool(evaluator.run(line.when, env))
             amount = ZERO
@@ -406,14 +440,16 @@ def pay_employee(
             continue
         rounded = round_money(amount, policy.rounding)
         env[line.id] = rounded
-        amounts[line.id] = LineResult(line.id, line.label, line.kind, rounded, applies)
+        amounts[line.id] = LineResult(line.id, line.label, line.kind, rounded, applies, amount)
+    evaluator.trace = None
     if failed:
         return None
     lines = tuple(amounts[line.id] for line in policy.lines)
     earnings = [x.amount for x in lines if x.kind == "earning"]
     deductions = [x.amount for x in lines if x.kind == "deduction"]
-    earnings += [a.amount for a in adjustments if a.kind == "earning"]
-    deductions += [a.amount for a in adjustments if a.kind == "deduction"]
+    extras: list[Adjustment | Arrear] = [*adjustments, *arrears]
+    for extra in extras:
+        (earnings if extra.kind == "earning" else deductions).append(extra.amount)
     gross = sum(earnings, ZERO)
     total_deductions = sum(deductions, ZERO)
     return EmployeeResult(
@@ -424,6 +460,7 @@ def pay_employee(
         employed_days=days,
         lines=lines,
         adjustments=adjustments,
+        arrears=arrears,
         gross=gross,
         deductions=total_deductions,
         net=gross - total_deductions,
@@ -660,8 +697,13 @@ def evaluate(
     policy: Policy,
     data: PeriodData,
     history: Mapping[Period, History] | None = None,
+    arrears: tuple[Arrear, ...] = (),
 ) -> tuple[Results | None, list[Diagnostic]]:
-    """Compute one period: departments, pay, elections.  Pure: reads only its arguments."""
+    """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
+
+    ``arrears`` are corrections of closed periods (see :mod:`innerpay.ledger`); each goes on the
+    slip of its employee.
+    """
     history = history or {}
     problems: list[Diagnostic] = []
     evaluator = Evaluator(policy.rounding)
@@ -700,6 +742,9 @@ def evaluate(
         by_employee: dict[str, list[Adjustment]] = defaultdict(list)
         for adjustment in data.adjustments:
             by_employee[adjustment.employee].append(adjustment)
+        arrears_of: dict[str, list[Arrear]] = defaultdict(list)
+        for arrear in arrears:
+            arrears_of[arrear.employee].append(arrear)
         employees: dict[str, EmployeeResult] = {}
         failures: list[tuple[PayLine, Formula, Employee, FormulaError]] = []
         for employee in data.employees:
@@ -711,6 +756,7 @@ def evaluate(
                 tuple(by_employee.get(employee.id, ())),
                 evaluator,
                 failures,
+                tuple(arrears_of.get(employee.id, ())),
             )
             if paid is not None:
                 employees[employee.id] = paid

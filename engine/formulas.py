@@ -460,6 +460,7 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         self.nodes = {kind: handler for kind, handler in every.items() if kind in _RUNTIME_NODES}
         self.rounding = rounding
         self.env: Mapping[str, Any] = {}
+        self.trace: list[tuple[str, Any]] | None = None  # names read, for `explain`
         self.functions: dict[str, Callable[..., Decimal]] = {
             "step": self._step,
             "prorate": self._prorate,
@@ -488,6 +489,8 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
             raise FormulaError(f"name '{node.id}' is not defined here", node.id) from None
         if type(value) is Unavailable:
             raise FormulaError(f"'{node.id}' has no value here: {value.reason}", node.id)
+        if self.trace is not None:
+            self.trace.append((node.id, value))
         return value
 
     def _eval_call(self, node: ast.Call) -> Any:

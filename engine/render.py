@@ -180,6 +180,14 @@ def _slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
             "note": f"{a.reason} (approved by {a.approved_by})",
         }
         (earnings if a.kind == "earning" else deductions).append(entry)
+    for r in e.arrears:
+        entry = {
+            "label": r.label,
+            "amount": grouped(r.amount),
+            "note": f"correction of {r.period} under policy {r.version}: due {grouped(r.due)}, "
+            f"paid {grouped(r.paid)}",
+        }
+        (earnings if r.kind == "earning" else deductions).append(entry)
     d = results.departments[e.department]
     return {
         "id": e.id,
@@ -348,6 +356,18 @@ def results_dict(results: Results) -> dict[str, Any]:
                     }
                     for a in e.adjustments
                 ],
+                "arrears": [
+                    {
+                        "period": str(r.period),
+                        "label": r.label,
+                        "kind": r.kind,
+                        "amount": money_str(r.amount),
+                        "paid": money_str(r.paid),
+                        "due": money_str(r.due),
+                        "version": r.version,
+                    }
+                    for r in e.arrears
+                ],
                 "gross": money_str(e.gross),
                 "deductions": money_str(e.deductions),
                 "net": money_str(e.net),
@@ -396,16 +416,21 @@ def payroll_csv(results: Results) -> bytes:
     writer.writerow(
         ["id", "name", "department"]
         + [line.id for line in lines]
-        + ["adjustments_earning", "adjustments_deduction", "gross", "deductions", "net"]
+        + ["adjustments_earning", "adjustments_deduction"]
+        + ["arrears_earning", "arrears_deduction", "arrears_periods"]
+        + ["gross", "deductions", "net"]
     )
     for e in results.employees.values():
         amounts = {x.id: x.amount for x in e.lines}
         adj_earn = sum((a.amount for a in e.adjustments if a.kind == "earning"), Decimal(0))
         adj_ded = sum((a.amount for a in e.adjustments if a.kind == "deduction"), Decimal(0))
+        arr_earn = sum((r.amount for r in e.arrears if r.kind == "earning"), Decimal(0))
+        arr_ded = sum((r.amount for r in e.arrears if r.kind == "deduction"), Decimal(0))
         writer.writerow(
             [e.id, e.name, e.department]
             + [money_str(amounts[line.id]) for line in lines]
             + [money_str(adj_earn), money_str(adj_ded)]
+            + [money_str(arr_earn), money_str(arr_ded), " ".join(str(r.period) for r in e.arrears)]
             + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
         )
     return out.getvalue().encode("utf-8")

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
-from .data import load_period, load_tables, period_folder
+from .data import PeriodData, load_period, load_tables, period_folder
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
-from .evaluate import EmployeeResult, History, Results, evaluate
+from .evaluate import Arrear, EmployeeResult, History, Results, evaluate
+from .ledger import arrears_for, refuse_closed, unpaid_arrears
+from .model import Policy
 from .outputs import locked, sha256_bytes, write_run
 from .periods import Period
 from .policy import PolicySet, load_policies, version_in_force
@@ -42,10 +44,16 @@ class RunOptions:
 
 @dataclass
 class Computed:
-    """What :func:`compute_results` found: results (None on errors) and every diagnostic."""
+    """What :func:`compute_results` found: results (None on errors) and every diagnostic.
+
+    Also what it read, for `explain`: the policy, the period data and the earlier periods.
+    """
 
     results: Results | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    policy: Policy | None = None
+    data: PeriodData | None = None
+    history: dict[Period, History] = field(default_factory=dict)
 
 
 def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -82,9 +90,17 @@ def load_history(
 
 
 def compute_results(
-    period: Period, options: RunOptions, policies: PolicySet | None = None
+    period: Period,
+    options: RunOptions,
+    policies: PolicySet | None = None,
+    policy: Policy | None = None,
+    with_arrears: bool = True,
 ) -> Computed:
-    """Load and evaluate one period; no output is written."""
+    """Load and evaluate one period; no output is written.
+
+    ``policy`` replaces the version in force (for `diff`); ``with_arrears`` adds the arrears for
+    closed periods recorded in ``<out>/ledger.json``.
+    """
     problems: list[Diagnostic] = []
     if policies is None:
         policies, found = load_policies(options.policies)
@@ -92,10 +108,11 @@ def compute_results(
             return Computed(None, found)
         # Policy warnings (a department without a customer) are validate's to report; the
         # department is flagged in the results all the same.
-    policy, found = version_in_force(policies, period, options.policies)
-    problems += found
     if policy is None:
-        return Computed(None, problems)
+        policy, found = version_in_force(policies, period, options.policies)
+        problems += found
+        if policy is None:
+            return Computed(None, problems)
     data, found = load_period(options.data, period, policy, options.encoding)
     problems += found
     if data is None or has_errors(problems):
@@ -103,20 +120,29 @@ def compute_results(
     depth = (policy.below_target_periods or 1) - 1
     history, read, found = load_history(policies, period, options, depth)
     problems += found
+    arrears: tuple[Arrear, ...] = ()
+    if with_arrears:
+        known = policies
+
+        def recompute(closed: Period) -> tuple[Results | None, list[Diagnostic]]:
+            again = compute_results(closed, options, known, with_arrears=False)
+            return again.results, again.diagnostics
+
+        arrears, closed_inputs, found = arrears_for(period, options.out, policies, recompute)
+        problems += found
+        read |= closed_inputs
     if has_errors(problems):
         return Computed(None, problems)
-    results, found = evaluate(policy, data, history)
+    results, found = evaluate(policy, data, history, arrears)
     problems += found
+    if results is not None:
+        problems += unpaid_arrears(arrears, results)
     problems = strictly(problems, options.strict)
     if results is None or has_errors(problems):
         return Computed(None, problems)
     inputs = {policy.file: policy.sha256, **data.inputs, **read}
-    results = _with_inputs(results, dict(sorted(inputs.items())))
-    return Computed(results, problems)
-
-
-def _with_inputs(results: Results, inputs: dict[str, str]) -> Results:
-    return replace(results, inputs=inputs)
+    results = replace(results, inputs=dict(sorted(inputs.items())))
+    return Computed(results, problems, policy, data, history)
 
 
 def git_commit(directory: str) -> str | None:
@@ -172,6 +198,9 @@ def run_compute(
     early = os.path.isdir(options.out)
     try:
         with locked(options.out) if early else contextlib.nullcontext():
+            refused = refuse_closed(options.out, period)
+            if refused:
+                return None, refused
             computed = compute_results(period, options)
             if computed.results is None:
                 return None, computed.diagnostics

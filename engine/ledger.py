@@ -1,0 +1,256 @@
+"""The ledger of paid periods, and the arrears a retroactive policy change causes.
+
+`innerpay close` records a computed period as paid in ``<out>/ledger.json`` (who closed it and the
+manifest's sha256).  A closed period is never overwritten.  When a policy version that reaches back
+over closed periods changes what they would pay, the next computed period carries the difference
+per employee as arrears lines (补发 / 扣回), naming the period corrected; the closed outputs stay
+untouched.  What was paid for a closed period is its own net (without the arrears it carried for
+earlier periods) plus every arrear already carried for it by later closed periods, so arrears are
+never paid twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .errors import Diagnostic, InnerpayError, Kind, Source, error, warning
+from .evaluate import Arrear, Results
+from .outputs import locked
+from .periods import Period, PeriodError
+from .policy import PolicySet
+
+LEDGER = "ledger.json"
+LEDGER_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A period recorded as paid."""
+
+    period: Period
+    closed_by: str
+    manifest_sha256: str
+    version: str
+
+
+def ledger_path(out: str) -> str:
+    """``<out>/ledger.json``."""
+    return os.path.join(out, LEDGER)
+
+
+def read_ledger(out: str) -> tuple[dict[Period, Closed], list[Diagnostic]]:
+    """The closed periods recorded beside the outputs (none when there is no ledger yet)."""
+    path = ledger_path(out)
+    if not os.path.isfile(path):
+        return {}, []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        entries = {
+            Period.parse(key): Closed(
+                Period.parse(key), str(v["closed_by"]), str(v["manifest_sha256"]), str(v["version"])
+            )
+            for key, v in data["closed"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
+        return {}, [error(Source(path), f"the ledger cannot be read: {exc}", Kind.CONTROL)]
+    return entries, []
+
+
+def _write_ledger(out: str, entries: dict[Period, Closed]) -> None:
+    data = {
+        "innerpay_ledger": LEDGER_FORMAT,
+        "closed": {
+            str(p): {
+                "closed_by": c.closed_by,
+                "manifest_sha256": c.manifest_sha256,
+                "version": c.version,
+            }
+            for p, c in sorted(entries.items())
+        },
+    }
+    path = ledger_path(out)
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def refuse_closed(out: str, period: Period) -> list[Diagnostic]:
+    """An error (exit 5) when ``period`` is closed: a paid period is never overwritten."""
+    entries, problems = read_ledger(out)
+    if problems:
+        return problems
+    closed = entries.get(period)
+    if closed is None:
+        return []
+    return [
+        error(
+            Source(ledger_path(out)),
+            f"period {period} is closed (paid; closed by {closed.closed_by}) and is never "
+            "overwritten; a correction goes into the next period as arrears",
+            Kind.CONTROL,
+        )
+    ]
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
+    """Record a computed period as paid; its outputs must be exactly what its manifest says."""
+    folder = os.path.join(out, str(period))
+    manifest_file = os.path.join(folder, "manifest.json")
+    with locked(out):
+        if not os.path.isfile(manifest_file):
+            return [
+                error(
+                    Source(folder),
+                    f"nothing to close: {period} has not been computed into {out}",
+                    Kind.USAGE,
+                )
+            ]
+        with open(manifest_file, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        if "results.json" not in manifest.get("outputs", {}):
+            return [
+                error(
+                    Source(folder),
+                    "a period is closed with its results.json; compute it with the json format",
+                    Kind.USAGE,
+                )
+            ]
+        changed = [
+            name
+            for name, sha in sorted(manifest["outputs"].items())
+            if not os.path.isfile(os.path.join(folder, name))
+            or _sha256(os.path.join(folder, name)) != sha
+        ]
+        if changed:
+            return [
+                error(
+                    Source(os.path.join(folder, changed[0])),
+                    f"refused: {len(changed)} output(s) differ from the manifest (edited since the "
+                    "run?); recompute the period, then close it",
+                    Kind.CONTROL,
+                )
+            ]
+        entries, problems = read_ledger(out)
+        if problems:
+            return problems
+        if period in entries:
+            return [
+                error(
+                    Source(ledger_path(out)),
+                    f"period {period} is already closed (by {entries[period].closed_by})",
+                    Kind.CONTROL,
+                )
+            ]
+        entries[period] = Closed(
+            period, closed_by, _sha256(manifest_file), str(manifest["policy"]["version"])
+        )
+        _write_ledger(out, entries)
+    return []
+
+
+# --- arrears -------------------------------------------------------------------------------------
+
+
+def _signed(arrear: dict[str, Any]) -> Decimal:
+    amount = Decimal(arrear["amount"])
+    return amount if arrear["kind"] == "earning" else -amount
+
+
+def _own_net(employee: dict[str, Any]) -> Decimal:
+    """An employee's net in a closed period, without the arrears it carried for earlier ones."""
+    return Decimal(employee["net"]) - sum(
+        (_signed(a) for a in employee.get("arrears", [])), Decimal(0)
+    )
+
+
+Recompute = Callable[[Period], tuple[Results | None, list[Diagnostic]]]
+
+
+def arrears_for(
+    period: Period, out: str, policies: PolicySet, recompute: Recompute
+) -> tuple[tuple[Arrear, ...], dict[str, str], list[Diagnostic]]:
+    """The arrears that ``period`` carries for the closed periods before it.
+
+    Returns them with the inputs read (the closed results) and any problems.  A closed period is
+    recomputed only when the version in force for it now is not the one it was paid under, or
+    arrears were already carried for it.
+    """
+    entries, problems = read_ledger(out)
+    if problems:
+        return (), {}, problems
+    closed = sorted(p for p in entries if p < period)
+    stored: dict[Period, dict[str, Any]] = {}
+    inputs: dict[str, str] = {}
+    for c in closed:
+        path = os.path.join(out, str(c), "results.json")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                stored[c] = json.load(handle)
+        except (OSError, ValueError) as exc:
+            return (
+                (),
+                {},
+                [error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)],
+            )
+        inputs[path] = _sha256(path)
+    paid: dict[tuple[str, Period], Decimal] = {}
+    corrected: set[Period] = set()
+    for c in closed:
+        for emp_id, employee in stored[c]["employees"].items():
+            paid[(emp_id, c)] = paid.get((emp_id, c), Decimal(0)) + _own_net(employee)
+            for arrear in employee.get("arrears", []):
+                target = Period.parse(arrear["period"])
+                corrected.add(target)
+                paid[(emp_id, target)] = paid.get((emp_id, target), Decimal(0)) + _signed(arrear)
+    found: list[Arrear] = []
+    for c in closed:
+        policy = policies.in_force(c)
+        if policy is None:
+            continue
+        if policy.sha256 == stored[c]["policy"]["sha256"] and c not in corrected:
+            continue
+        results, recomputed = recompute(c)
+        problems += recomputed
+        if results is None:
+            continue
+        inputs |= results.inputs
+        for emp_id, employee in results.employees.items():
+            due = employee.net
+            before = paid.get((emp_id, c), Decimal(0))
+            delta = due - before
+            if delta:
+                kind = "earning" if delta > 0 else "deduction"
+                found.append(Arrear(emp_id, c, kind, abs(delta), before, due, policy.version))
+    return tuple(sorted(found, key=lambda a: (a.employee, a.period))), inputs, problems
+
+
+def unpaid_arrears(arrears: tuple[Arrear, ...], results: Results) -> list[Diagnostic]:
+    """Warnings for arrears of people who are not on this period's payroll."""
+    return [
+        warning(
+            Source(f"{results.period}"),
+            f"{a.label} of {a.amount} for employee {a.employee}, who is not on the "
+            f"{results.period} payroll: settle it by hand",
+            Kind.DATA,
+        )
+        for a in arrears
+        if a.employee not in results.employees
+    ]
+
+
+__all__ = ["InnerpayError", "arrears_for", "close_period", "read_ledger", "refuse_closed"]
