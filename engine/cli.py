@@ -18,12 +18,15 @@ import click
 
 from . import __version__
 from .chain import CHAIN_FORMATS, render_chain
+from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
 from .evaluate import EmployeeResult
+from .explain import explain as explain_employee
+from .explain import render_text as render_explanation
 from .ledger import close_period
 from .periods import Period, PeriodError
-from .policy import load_policies, version_in_force
-from .render import FORMATS
+from .policy import load_policies, load_version, version_in_force
+from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
 from .schema import schema_json
 
@@ -274,6 +277,92 @@ def chain(policies: str, period: Period | None, fmt: str) -> None:
         assert found is not None
         policy = found
     click.echo(render_chain(policy, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--period", required=True, callback=parse_period, metavar="YYYY-MM")
+@click.option("--employee", "employee_id", required=True, metavar="ID", help="The employee.")
+@click.option("--line", "line_id", default=None, metavar="LINE", help="Only this pay line.")
+@click.option("--json", "as_json", is_flag=True, help="The versioned structure, as JSON.")
+@policies_option
+@data_option
+@click.option(
+    "--out", default="out", show_default=True, metavar="DIR", help="Output folder (for the ledger)."
+)
+@encoding_option
+@guarded
+def explain(
+    period: Period,
+    employee_id: str,
+    line_id: str | None,
+    as_json: bool,
+    policies: str,
+    data: str | None,
+    out: str,
+    encoding: str,
+) -> None:
+    """Show how each pay line, the department score and any promotion result of one employee
+    was computed: formulas with their policy file:line, every input with its value and origin,
+    the rounding, and each gate as actual against required."""
+    options = RunOptions(policies=policies, data=data or "fixtures", out=out, encoding=encoding)
+    computed = compute_results(period, options)
+    errors = [d for d in computed.diagnostics if d.is_error]
+    finish(errors)
+    assert computed.results is not None and computed.data is not None
+    explanation, problems = explain_employee(computed.results, computed.data, employee_id, line_id)
+    finish(problems)
+    assert explanation is not None
+    if as_json:
+        click.echo(dumps(explanation).decode(), nl=False)
+    else:
+        click.echo(render_explanation(explanation), nl=False)
+
+
+@cli.command()
+@click.option("--period", required=True, callback=parse_period, metavar="YYYY-MM")
+@click.option(
+    "--base", required=True, metavar="VERSION", help="Label, policy file or GIT-REF:path."
+)
+@click.option(
+    "--head", required=True, metavar="VERSION", help="Label, policy file or GIT-REF:path."
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when any result differs.")
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True)
+@policies_option
+@data_option
+@encoding_option
+@guarded
+def diff(
+    period: Period,
+    base: str,
+    head: str,
+    exit_code: bool,
+    fmt: str,
+    policies: str,
+    data: str | None,
+    encoding: str,
+) -> None:
+    """Compute a period under two policy versions on the same data and show what changes.
+
+    Per employee and line the base, head and delta with the policy change behind it; totals per
+    department and company; department appraisals; promotion changes.  A VERSION is a version
+    label, a policy file, or GIT-REF:path (read through git, nothing checked out).
+    """
+    policy_set, problems = load_policies(policies)
+    finish([d for d in problems if d.is_error])
+    options = RunOptions(policies=policies, data=data or "fixtures", encoding=encoding)
+    sides = []
+    for spec in (base, head):
+        policy, found = load_version(spec, policy_set, policies)
+        finish([d for d in found if d.is_error])
+        computed = compute_results(period, options, policy_set, policy, with_arrears=False)
+        finish([d for d in computed.diagnostics if d.is_error])
+        assert computed.results is not None
+        sides.append(computed.results)
+    result = diff_results(sides[0], sides[1])
+    click.echo(render_diff(result, fmt), nl=False)
+    if exit_code and result.differs:
+        sys.exit(1)
 
 
 def _user() -> str:

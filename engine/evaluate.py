@@ -372,9 +372,10 @@ def employed_days(employee: Employee, period: Period) -> int:
     return max((end - start).days + 1, 0)
 
 
-def _department_names(
+def department_names(
     policy: Policy, dept: Department, metrics: dict[str, MetricResult], score: Any, met: Any
 ) -> dict[str, Any]:
+    """The names a pay formula reads from its department (unavailable ones say why)."""
     names: dict[str, Any] = {}
     has_customer = bool(dept.internal_customers)
     why = f"department '{dept.id}' has no internal customer"
@@ -734,7 +735,7 @@ def evaluate(
         if any(p.is_error for p in problems):
             return None, problems
         dept_names = {
-            d.id: _department_names(
+            d.id: department_names(
                 policy, d, appraisal[d.id][0], appraisal[d.id][2], appraisal[d.id][3]
             )
             for d in policy.departments.values()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from dataclasses import dataclass
 
 from .checks import check_policy
-from .errors import Diagnostic, Source, error, has_errors
+from .errors import Diagnostic, Kind, Source, error, has_errors, suggest
 from .model import Policy, build_policy
 from .periods import Period
 from .schema import check_schema
@@ -155,5 +156,47 @@ def version_in_force(
             Source(earliest.file, 1, 1),
             f"no policy version is in force for {period}: the earliest, '{earliest.version}', "
             f"takes effect {earliest.effective_from}",
+        )
+    ]
+
+
+def _git_show(spec: str) -> tuple[str | None, bytes, str]:
+    """The text of ``REF:path`` read through git (nothing checked out), or an error message."""
+    try:
+        done = subprocess.run(["git", "show", spec], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, b"", f"git cannot be run: {exc}"
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        return None, b"", reason[0] if reason else "git show failed"
+    try:
+        return done.stdout.decode("utf-8-sig"), done.stdout, ""
+    except UnicodeDecodeError:
+        return None, done.stdout, "not UTF-8"
+
+
+def load_version(
+    spec: str, policies: PolicySet, directory: str
+) -> tuple[Policy | None, list[Diagnostic]]:
+    """A policy named on the command line: a version label, a policy file, or ``GIT-REF:path``."""
+    labelled = policies.by_version(spec)
+    if labelled is not None:
+        return labelled, []
+    if os.path.isfile(spec):
+        return load_policy_file(spec)
+    if ":" in spec:
+        text, raw, problem = _git_show(spec)
+        if text is None:
+            return None, [
+                error(Source(spec), f"cannot read {spec} through git: {problem}", Kind.USAGE)
+            ]
+        return load_policy_text(text, spec, hashlib.sha256(raw).hexdigest())
+    labels = [p.version for p in policies.policies]
+    return None, [
+        error(
+            Source(directory),
+            f"no version, file or GIT-REF:path '{spec}'{suggest(spec, labels)}; "
+            f"versions: {', '.join(labels) or 'none'}",
+            Kind.USAGE,
         )
     ]

@@ -1,0 +1,473 @@
+"""Diffs: the same period's data under two policy versions, and the policy change behind each delta.
+
+:func:`policy_changes` compares two versions key by key (parameters, step tables, pay lines,
+metrics, customers and targets, gates and weights, rounding).  :func:`diff_results` compares the
+two results: per employee and line the base, head and delta, with the changes that line depends
+on; totals per department and for the company; department appraisals; promotion changes.  The
+renderers (text, Markdown, CSV, JSON) are deterministic, so that a diff can be committed and
+reviewed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .evaluate import Results
+from .formulas import StepTable
+from .model import Policy
+from .numbers import ZERO, money_str
+
+DIFF_FORMATS = ("text", "md", "csv", "json")
+DIFF_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two policy versions."""
+
+    kind: str  # parameter | line | metric | customer | promotion | rounding | review | department
+    key: str
+    base: str | None
+    head: str | None
+    names: frozenset[str] = field(default=frozenset(), compare=False)  # names it changes
+    department: str | None = None  # a change to one department's appraisal only
+
+    def __str__(self) -> str:
+        if self.base is None:
+            return f"{self.kind} {self.key} added: {self.head}"
+        if self.head is None:
+            return f"{self.kind} {self.key} removed (was {self.base})"
+        return f"{self.kind} {self.key}: {self.base} → {self.head}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, StepTable):
+        return "[" + ", ".join(f"[{t}, {v}]" for t, v in value.rows) + "]"
+    return str(value)
+
+
+def _compare(
+    kind: str,
+    base: dict[str, Any],
+    head: dict[str, Any],
+    names: Any = None,
+    department: str | None = None,
+) -> list[Change]:
+    changes = []
+    for key in sorted(set(base) | set(head)):
+        b = _text(base[key]) if key in base else None
+        h = _text(head[key]) if key in head else None
+        if b != h:
+            affected = names(key) if callable(names) else frozenset({key})
+            changes.append(Change(kind, key, b, h, affected, department))
+    return changes
+
+
+def policy_changes(base: Policy, head: Policy) -> list[Change]:
+    """Every difference that can change a result, key by key."""
+    changes = _compare("parameter", dict(base.parameters), dict(head.parameters))
+    changes += _compare("rounding", {"rounding": base.rounding}, {"rounding": head.rounding},
+                        lambda _k: frozenset({"*"}))  # fmt: skip
+
+    def line_view(policy: Policy) -> dict[str, str]:
+        view = {}
+        for line in policy.lines:
+            when = f" when {line.when.text.strip()}" if line.when else ""
+            view[line.id] = f"{line.kind}: {line.formula.text.strip()}{when}"
+        return view
+
+    changes += _compare("line", line_view(base), line_view(head))
+
+    def metric_view(policy: Policy) -> dict[str, str]:
+        return {
+            m.id: f"{m.table}: {m.success.text.strip()}"
+            + (f", weight {m.weight.text.strip()}" if m.weight else "")
+            + (f", when_empty {m.when_empty}" if m.when_empty is not None else "")
+            for m in policy.metrics.values()
+        }
+
+    changes += _compare(
+        "metric",
+        metric_view(base),
+        metric_view(head),
+        lambda key: frozenset({key, "score", "target_met"}),
+    )
+    for dept_id in sorted(set(base.departments) | set(head.departments)):
+
+        def customers(policy: Policy, dept_id: str = dept_id) -> dict[str, str]:
+            dept = policy.departments.get(dept_id)
+            if dept is None:
+                return {}
+            return {
+                (c.external and f"external {c.external}") or f"{c.department}/{c.metric}": (
+                    "appraises nothing"
+                    if c.external
+                    else f"target {c.target}" + (f", weight {c.weight}" if c.weight else "")
+                )
+                for c in dept.customers
+            }
+
+        changes += _compare(
+            "customer",
+            {f"{dept_id} ← {k}": v for k, v in customers(base).items()},
+            {f"{dept_id} ← {k}": v for k, v in customers(head).items()},
+            lambda _k: frozenset({"score", "target_met", "has_customer"}),
+            dept_id,
+        )
+    changes += _compare(
+        "promotion",
+        _promotion_view(base),
+        _promotion_view(head),
+        lambda _k: frozenset(),
+    )
+    changes += _compare(
+        "review",
+        {"below_target_periods": base.below_target_periods},
+        {"below_target_periods": head.below_target_periods},
+        lambda _k: frozenset(),
+    )
+    return changes
+
+
+def _promotion_view(policy: Policy) -> dict[str, str]:
+    p = policy.promotion
+    if p is None:
+        return {}
+    return {
+        "gate A metric min": str(p.metric_min),
+        "gate B customer min_share": str(p.customer_vote.min_share),
+        "gate B customer min_turnout": str(p.customer_vote.min_turnout),
+        "gate C own min_share": str(p.own_vote.min_share),
+        "gate C own min_turnout": str(p.own_vote.min_turnout),
+        "weight metric": str(p.weight_metric),
+        "weight customer_vote": str(p.weight_customer),
+        "weight own_vote": str(p.weight_own),
+    }
+
+
+def _reads(policy: Policy, line_id: str) -> frozenset[str]:
+    line = policy.lines_by_id.get(line_id)
+    if line is None:
+        return frozenset()
+    return line.formula.name_set | (line.when.name_set if line.when else frozenset())
+
+
+def causes(
+    line_id: str, department: str, changes: list[Change], base: Policy, head: Policy
+) -> list[Change]:
+    """The changes a line of an employee of ``department`` depends on, directly or through lines."""
+    found: dict[tuple[str, str], Change] = {}
+    seen: set[str] = set()
+    pending = [line_id]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        names = _reads(base, current) | _reads(head, current)
+        for change in changes:
+            if change.department is not None and change.department != department:
+                continue
+            direct = change.kind == "line" and change.key == current
+            if direct or "*" in change.names or change.names & names:
+                found[(change.kind, change.key)] = change
+        pending += [n for n in names if n in base.lines_by_id or n in head.lines_by_id]
+    return sorted(found.values(), key=lambda c: (c.kind, c.key))
+
+
+@dataclass(frozen=True)
+class LineDelta:
+    """One employee's line under both versions."""
+
+    employee: str
+    name: str
+    department: str
+    line: str
+    base: Decimal | None
+    head: Decimal | None
+    because: tuple[str, ...]
+
+    @property
+    def delta(self) -> Decimal:
+        """head − base (a missing side counts as 0)."""
+        return (self.head or ZERO) - (self.base or ZERO)
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Everything that differs between two results of one period."""
+
+    period: str
+    base: dict[str, str]
+    head: dict[str, str]
+    changes: list[Change]
+    lines: list[LineDelta]
+    departments: list[dict[str, Any]]
+    totals: list[dict[str, Any]]
+    appraisals: list[dict[str, Any]]
+    promotion: list[dict[str, Any]]
+
+    @property
+    def differs(self) -> bool:
+        """True when any result differs (what `--exit-code` reports)."""
+        return bool(self.lines or self.appraisals or self.promotion)
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else money_str(value)
+
+
+def diff_results(base: Results, head: Results) -> Diff:
+    """Compare two results of the same period and data."""
+    changes = policy_changes(base.policy, head.policy)
+    lines: list[LineDelta] = []
+    for emp_id in sorted(set(base.employees) | set(head.employees)):
+        b, h = base.employees.get(emp_id), head.employees.get(emp_id)
+        anyone = h or b
+        assert anyone is not None
+        b_lines = {x.id: x.amount for x in b.lines} if b else {}
+        h_lines = {x.id: x.amount for x in h.lines} if h else {}
+        order = [x.id for x in base.policy.lines] + [
+            x.id for x in head.policy.lines if x.id not in b_lines
+        ]
+        for line_id in order:
+            bv, hv = b_lines.get(line_id), h_lines.get(line_id)
+            if bv == hv:
+                continue
+            because = causes(line_id, anyone.department, changes, base.policy, head.policy)
+            lines.append(
+                LineDelta(
+                    emp_id,
+                    anyone.name,
+                    anyone.department,
+                    line_id,
+                    bv,
+                    hv,
+                    tuple(str(c) for c in because),
+                )
+            )
+    departments = []
+    for dept_id in sorted(set(base.departments) | set(head.departments)):
+        members = [
+            (base.employees.get(e), head.employees.get(e))
+            for e in sorted(set(base.employees) | set(head.employees))
+            if (base.employees.get(e) or head.employees.get(e)).department == dept_id  # type: ignore[union-attr]
+        ]
+        departments.append(_totals(dept_id, members))
+    everyone = [
+        (base.employees.get(e), head.employees.get(e))
+        for e in sorted(set(base.employees) | set(head.employees))
+    ]
+    company = _totals("company", everyone)
+    appraisals = []
+    for dept_id in sorted(set(base.departments) | set(head.departments)):
+        bd, hd = base.departments.get(dept_id), head.departments.get(dept_id)
+        for key in ("score", "target_met", "flags"):
+            bv = None if bd is None else getattr(bd, key)
+            hv = None if hd is None else getattr(hd, key)
+            if bv != hv:
+                appraisals.append(
+                    {"department": dept_id, "what": key, "base": _plain(bv), "head": _plain(hv)}
+                )
+    promotion = []
+    for cid in sorted(set(base.candidates) | set(head.candidates)):
+        bc, hc = base.candidates.get(cid), head.candidates.get(cid)
+        for key in ("eligible", "rank", "score"):
+            bv = None if bc is None else getattr(bc, key)
+            hv = None if hc is None else getattr(hc, key)
+            if bv != hv:
+                promotion.append(
+                    {"candidate": cid, "what": key, "base": _plain(bv), "head": _plain(hv)}
+                )
+    return Diff(
+        period=str(base.period),
+        base={"version": base.policy.version, "file": base.policy.file},
+        head={"version": head.policy.version, "file": head.policy.file},
+        changes=changes,
+        lines=lines,
+        departments=[d for d in departments if d["delta_net"] != "0.00" or d["changed"]],
+        totals=[company],
+        appraisals=appraisals,
+        promotion=promotion,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _totals(key: str, members: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+    sums = {
+        f"{side}_{k}": ZERO for side in ("base", "head") for k in ("gross", "deductions", "net")
+    }
+    changed = 0
+    for b, h in members:
+        for side, result in (("base", b), ("head", h)):
+            if result is not None:
+                sums[f"{side}_gross"] += result.gross
+                sums[f"{side}_deductions"] += result.deductions
+                sums[f"{side}_net"] += result.net
+        if (b.net if b else None) != (h.net if h else None):
+            changed += 1
+    row: dict[str, Any] = {"key": key, "changed": changed}
+    for k in ("gross", "deductions", "net"):
+        row[f"base_{k}"] = money_str(sums[f"base_{k}"])
+        row[f"head_{k}"] = money_str(sums[f"head_{k}"])
+        row[f"delta_{k}"] = money_str(sums[f"head_{k}"] - sums[f"base_{k}"])
+    return row
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def to_dict(d: Diff) -> dict[str, Any]:
+    """The diff as a versioned, documented structure (the `--format json` output)."""
+    return {
+        "diff": DIFF_FORMAT_VERSION,
+        "period": d.period,
+        "base": d.base,
+        "head": d.head,
+        "policy_changes": [
+            {"kind": c.kind, "key": c.key, "base": c.base, "head": c.head} for c in d.changes
+        ],
+        "lines": [
+            {
+                "employee": x.employee,
+                "name": x.name,
+                "department": x.department,
+                "line": x.line,
+                "base": _money(x.base) or None,
+                "head": _money(x.head) or None,
+                "delta": money_str(x.delta),
+                "because": list(x.because),
+            }
+            for x in d.lines
+        ],
+        "departments": d.departments,
+        "company": d.totals[0],
+        "appraisals": d.appraisals,
+        "promotion": d.promotion,
+        "differs": d.differs,
+    }
+
+
+def render_json(d: Diff) -> str:
+    """JSON, stable."""
+    return json.dumps(to_dict(d), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_csv(d: Diff) -> str:
+    """One row per employee and line that differs."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["employee", "name", "department", "line", "base", "head", "delta", "because"])
+    for x in d.lines:
+        writer.writerow(
+            [x.employee, x.name, x.department, x.line, _money(x.base), _money(x.head),
+             money_str(x.delta), "; ".join(x.because)]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _sign(text: str) -> str:
+    return text if text.startswith("-") else f"+{text}"
+
+
+def render_text(d: Diff, markdown: bool = False) -> str:
+    """A readable diff: policy changes, totals, appraisals, promotion, then every line delta."""
+    h = "## " if markdown else ""
+    bullet = "- " if markdown else "  "
+    title = "# " if markdown else ""
+    out = [
+        f"{title}innerpay diff {d.period}: {d.base['version']} ({d.base['file']}) → "
+        f"{d.head['version']} ({d.head['file']})",
+        "",
+        f"{h}Policy changes",
+    ]
+    out += [f"{bullet}{c}" for c in d.changes] or [f"{bullet}none"]
+    c = d.totals[0]
+    out += [
+        "",
+        f"{h}Totals",
+        f"{bullet}company: net {c['base_net']} → {c['head_net']} ({_sign(c['delta_net'])}), "
+        f"gross {_sign(c['delta_gross'])}, deductions {_sign(c['delta_deductions'])}; "
+        f"{c['changed']} employees' net changed",
+    ]
+    for dep in d.departments:
+        out.append(
+            f"{bullet}{dep['key']}: net {dep['base_net']} → {dep['head_net']} "
+            f"({_sign(dep['delta_net'])}); {dep['changed']} employees' net changed"
+        )
+    out += ["", f"{h}Department appraisals"]
+    out += [
+        f"{bullet}{a['department']} {a['what']}: {a['base']} → {a['head']}" for a in d.appraisals
+    ] or [f"{bullet}unchanged"]
+    out += ["", f"{h}Promotion"]
+    out += [
+        f"{bullet}{p['candidate']} {p['what']}: {p['base']} → {p['head']}" for p in d.promotion
+    ] or [f"{bullet}unchanged"]
+    out += ["", f"{h}Lines"]
+    if not d.lines:
+        out.append(f"{bullet}no pay line differs")
+    else:
+        out += _lines_markdown(d.lines) if markdown else _lines_text(d.lines)
+    return "\n".join(out) + "\n"
+
+
+def _lines_markdown(lines: list[LineDelta]) -> list[str]:
+    out = [
+        "| employee | line | base | head | delta | because |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for x in lines:
+        because = "; ".join(x.because).replace("|", "\\|")
+        out.append(
+            f"| {x.employee} {x.name} | {x.line} | {_money(x.base)} | {_money(x.head)} | "
+            f"{_sign(money_str(x.delta))} | {because} |"
+        )
+    return out
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines_text(lines: list[LineDelta]) -> list[str]:
+    """Line deltas grouped by line and cause, one employee per row."""
+    groups: dict[tuple[str, tuple[str, ...]], list[LineDelta]] = {}
+    for x in lines:
+        groups.setdefault((x.line, x.because), []).append(x)
+    out = []
+    for (line, because), members in groups.items():
+        reasons = "; ".join(because) or "no policy change found: the data it reads differs"
+        out.append(f"  {line}, because {reasons}")
+        width = max(_width(f"{x.employee} {x.name}") for x in members)
+        for x in members:
+            who = f"{x.employee} {x.name}"
+            pad = " " * (width - _width(who))
+            out.append(
+                f"    {who}{pad}  {_money(x.base) or '—':>10} → {_money(x.head) or '—':>10}"
+                f"  ({_sign(money_str(x.delta))})"
+            )
+    return out
+
+
+def render_diff(d: Diff, fmt: str) -> str:
+    """The diff in one of :data:`DIFF_FORMATS`."""
+    if fmt == "json":
+        return render_json(d)
+    if fmt == "csv":
+        return render_csv(d)
+    return render_text(d, markdown=fmt == "md")

@@ -1,0 +1,407 @@
+"""Explanations: where each number of one employee's slip comes from.
+
+For each pay line: the formula and its policy file:line, each name it actually read (a short-
+circuited branch is not shown) with its value and origin (a data file and row, a parameter, the
+department's metric with its numerator and denominator, an earlier line), and the rounding.  For a
+candidate: each gate as actual against required.  :func:`explain` builds a versioned structure
+(``--json`` prints it as is); :func:`render_text` makes it readable for a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from .data import Employee, PeriodData
+from .errors import Diagnostic, Kind, Source, error, suggest
+from .evaluate import (
+    CandidateResult,
+    DepartmentResult,
+    Results,
+    department_names,
+    employed_days,
+    pay_employee,
+)
+from .formulas import Evaluator, StepTable, decimal_context
+from .model import Policy
+from .numbers import grouped, money_str, percent_str, rate_str
+
+EXPLAIN_FORMAT = 1
+
+
+def _value(value: Any) -> Any:
+    """A value as JSON shows it: numbers and dates as text, conditions as booleans."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, StepTable):
+        return [[str(t), str(v)] for t, v in value.rows]
+    return str(value)
+
+
+def _metrics_text(dept: DepartmentResult, data: PeriodData, policy: Policy) -> list[str]:
+    out = []
+    for m in dept.metrics.values():
+        table = f"{data.folder}/{policy.metrics[m.id].table}.csv"
+        if m.empty:
+            out.append(f"{m.id} = {m.value} (no rows in {table}: when_empty)")
+        else:
+            out.append(f"{m.id} = {m.numerator} ÷ {m.denominator} over {m.rows} rows of {table}")
+    return out
+
+
+def _origin(
+    name: str, employee: Employee, policy: Policy, data: PeriodData, dept: DepartmentResult
+) -> str:
+    """Where a name's value comes from, in words a person can check."""
+    if name in policy.parameters:
+        return f"parameter {name} ({policy.doc.key_at(('parameters', name))})"
+    if name in policy.employee_fields or name in ("id", "name", "department", "role"):
+        return f"{employee.source}, column {name}"
+    if name in policy.lines_by_id:
+        return f"pay line {name}, rounded as on the slip"
+    if name == "period_days":
+        return f"days in {data.period}"
+    if name == "employed_days":
+        hired = employee.hired_on.isoformat() if employee.hired_on else "—"
+        left = employee.left_on.isoformat() if employee.left_on else "—"
+        return (
+            f"{data.period} from hired_on {hired} to left_on {left} ({employee.source}), "
+            "both days included"
+        )
+    if name == "has_customer":
+        customers = ", ".join(c.department for c in dept.customers if c.department) or "none"
+        return f"department {dept.id} has internal customers: {customers}"
+    if name == "score":
+        return (
+            f"department {dept.id}: "
+            + "; ".join(_metrics_text(dept, data, policy))
+            + (" (customer-weighted mean)" if len(dept.metrics) > 1 else "")
+        )
+    if name == "target_met":
+        parts = [
+            f"{c.metric} {c.value} ≥ {c.target} ({c.department}): {'met' if c.met else 'missed'}"
+            for c in dept.customers
+            if c.department
+        ]
+        return f"department {dept.id}: " + "; ".join(parts)
+    if name in dept.metrics:
+        m = dept.metrics[name]
+        return f"department {dept.id}: " + next(
+            t for t in _metrics_text(dept, data, policy) if t.startswith(f"{m.id} ")
+        )
+    return "computed"  # pragma: no cover - every name a formula may read is listed above
+
+
+def _gates(c: CandidateResult, results: Results) -> dict[str, Any]:
+    promotion = results.policy.promotion
+    assert promotion is not None
+
+    def vote(v: Any) -> dict[str, Any]:
+        return {
+            "yes": v.yes,
+            "valid": v.valid,
+            "electorate": v.electorate,
+            "share": _value(v.share),
+            "min_share": _value(v.min_share),
+            "turnout": _value(v.turnout),
+            "min_turnout": _value(v.min_turnout),
+            "passed": v.passed,
+            "reason": v.reason,
+        }
+
+    return {
+        "position": c.position,
+        "gates": {
+            "metric": {
+                "actual": _value(c.metric),
+                "required": _value(c.metric_min),
+                "passed": c.metric_passed,
+                "reason": c.metric_reason,
+            },
+            "customer_vote": vote(c.customer),
+            "own_vote": vote(c.own),
+        },
+        "eligible": c.eligible,
+        "score": _value(c.score),
+        "score_formula": (
+            f"{promotion.weight_metric} × {c.metric} + {promotion.weight_customer} × "
+            f"{c.customer.share} + {promotion.weight_own} × {c.own.share}"
+            if c.score is not None
+            else None
+        ),
+        "rank": c.rank,
+        "tied": c.tied,
+    }
+
+
+def explain(
+    results: Results, data: PeriodData, employee_id: str, line_id: str | None = None
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """The explanation of one employee (and one line, with ``line_id``) as a plain structure."""
+    policy = results.policy
+    employees = {e.id: e for e in data.employees}
+    if employee_id not in employees:
+        return None, [
+            error(
+                Source(f"{data.folder}/employees.csv"),
+                f"no employee '{employee_id}' in {data.period}{suggest(employee_id, employees)}",
+                Kind.USAGE,
+            )
+        ]
+    if line_id is not None and line_id not in policy.lines_by_id:
+        return None, [
+            error(
+                Source(policy.file),
+                f"no pay line '{line_id}' in policy {policy.version}"
+                f"{suggest(line_id, policy.lines_by_id)}",
+                Kind.USAGE,
+            )
+        ]
+    employee = employees[employee_id]
+    paid = results.employees[employee_id]
+    dept = results.departments[employee.department]
+    traces: dict[str, list[tuple[str, Any]]] = {}
+    with decimal_context():
+        names = department_names(
+            policy, policy.departments[dept.id], dept.metrics, dept.score, dept.target_met
+        )
+        pay_employee(
+            policy,
+            employee,
+            data.period,
+            names,
+            paid.adjustments,
+            Evaluator(policy.rounding),
+            [],
+            paid.arrears,
+            traces,
+        )
+    lines = []
+    for result in paid.lines:
+        if line_id is not None and result.id != line_id:
+            continue
+        line = policy.lines_by_id[result.id]
+        inputs: dict[str, dict[str, Any]] = {}
+        for name, value in traces.get(result.id, []):
+            inputs.setdefault(
+                name,
+                {
+                    "name": name,
+                    "value": _value(value),
+                    "origin": _origin(name, employee, policy, data, dept),
+                },
+            )
+        lines.append(
+            {
+                "id": result.id,
+                "label": result.label,
+                "kind": result.kind,
+                "applies": result.applies,
+                "amount": money_str(result.amount),
+                "exact": str(result.raw) if result.applies else None,
+                "rounding": f"{policy.rounding} to 0.01",
+                "when": None
+                if line.when is None
+                else {
+                    "text": line.when.text,
+                    "source": str(line.when.source),
+                    "value": result.applies,
+                },
+                "formula": {"text": line.formula.text, "source": str(line.formula.source)},
+                "inputs": list(inputs.values()),
+            }
+        )
+    candidate = results.candidates.get(employee_id)
+    return {
+        "explain": EXPLAIN_FORMAT,
+        "period": str(data.period),
+        "policy": {"version": policy.version, "file": policy.file},
+        "employee": {
+            "id": employee.id,
+            "name": employee.name,
+            "department": employee.department,
+            "role": employee.role,
+            "source": str(employee.source),
+            "employed_days": employed_days(employee, data.period),
+            "period_days": data.period.days,
+        },
+        "department": {
+            "id": dept.id,
+            "name": dept.name,
+            "score": _value(dept.score),
+            "target_met": dept.target_met,
+            "flags": list(dept.flags),
+            "metrics": [
+                {
+                    "id": m.id,
+                    "value": rate_str(m.value),
+                    "numerator": str(m.numerator),
+                    "denominator": str(m.denominator),
+                    "rows": m.rows,
+                    "table": f"{data.folder}/{policy.metrics[m.id].table}.csv",
+                    "when_empty": m.empty,
+                }
+                for m in dept.metrics.values()
+            ],
+            "customers": [
+                {
+                    "department": c.department,
+                    "external": c.external,
+                    "metric": c.metric,
+                    "value": _value(c.value),
+                    "target": _value(c.target),
+                    "met": c.met,
+                }
+                for c in dept.customers
+            ],
+        },
+        "lines": lines,
+        "adjustments": [
+            {
+                "label": a.label,
+                "kind": a.kind,
+                "amount": money_str(a.amount),
+                "reason": a.reason,
+                "approved_by": a.approved_by,
+                "source": str(a.source),
+            }
+            for a in paid.adjustments
+        ],
+        "arrears": [
+            {
+                "label": r.label,
+                "kind": r.kind,
+                "amount": money_str(r.amount),
+                "period": str(r.period),
+                "due": money_str(r.due),
+                "paid": money_str(r.paid),
+                "version": r.version,
+            }
+            for r in paid.arrears
+        ],
+        "totals": {
+            "gross": money_str(paid.gross),
+            "deductions": money_str(paid.deductions),
+            "net": money_str(paid.net),
+        },
+        "promotion": None if candidate is None else _gates(candidate, results),
+    }, []
+
+
+def _pct(value: str | None) -> str:
+    return "—" if value is None else f"{value} ({percent_str(Decimal(value))})"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):  # a step table
+        return ", ".join(f"{t}→{v}" for t, v in value)
+    return str(value)
+
+
+def _money(text: str) -> str:
+    return grouped(Decimal(text))
+
+
+def _department_text(d: dict[str, Any]) -> list[str]:
+    verdicts = {True: "target met", False: "target missed", None: "no internal customer"}
+    flags = f"; flags: {', '.join(d['flags'])}" if d["flags"] else ""
+    out = [f"Department {d['name']}: score {_pct(d['score'])}, {verdicts[d['target_met']]}{flags}"]
+    for m in d["metrics"]:
+        if m["when_empty"]:
+            out.append(f"  {m['id']} = {m['value']}: no rows in {m['table']}, the when_empty value")
+        else:
+            out.append(
+                f"  {m['id']} = {m['numerator']} ÷ {m['denominator']} = {_pct(m['value'])} over "
+                f"{m['rows']} rows of {m['table']}"
+            )
+    for c in d["customers"]:
+        if c["department"]:
+            judged = "met" if c["met"] else "missed"
+            out.append(
+                f"  appraised by {c['department']} on {c['metric']}: ≥ {c['target']}, {judged}"
+            )
+        else:
+            out.append(f"  external customer {c['external']} (appraises nothing)")
+    return out
+
+
+def _line_text(line: dict[str, Any]) -> list[str]:
+    head = f"{line['id']} {line['label']}"
+    when, formula = line["when"], line["formula"]
+    if not line["applies"]:
+        out = [f"{head} = 0.00: not applied, because its condition is false"]
+        out.append(f"  when     {when['text']}    {when['source']}")
+    else:
+        out = [f"{head} = {_money(line['amount'])} ({line['kind']})"]
+        if when:
+            out.append(f"  when     {when['text']}    {when['source']}")
+        out.append(f"  formula  {formula['text'].strip()}    {formula['source']}")
+    width = max((len(i["name"]) for i in line["inputs"]), default=0)
+    for i in line["inputs"]:
+        out.append(f"    {i['name']:<{width}}  {_shown(i['value']):<14}  {i['origin']}")
+    if line["applies"]:
+        out.append(f"  exact {line['exact']} → rounded {line['rounding']} = {line['amount']}")
+    return out
+
+
+def _promotion_text(p: dict[str, Any]) -> list[str]:
+    g = p["gates"]
+    out = [f"Candidate for {p['position']}: {'eligible' if p['eligible'] else 'not eligible'}"]
+    a = g["metric"]
+    verdict = "pass" if a["passed"] else f"FAIL ({a['reason']})"
+    out.append(f"  A. metric {_pct(a['actual'])} ≥ {a['required']}: {verdict}")
+    for key, title in (("customer_vote", "B. customer vote"), ("own_vote", "C. own vote")):
+        v = g[key]
+        verdict = "pass" if v["passed"] else f"FAIL ({v['reason']})"
+        out.append(
+            f"  {title}: share {v['yes']}/{v['valid']} = {_pct(v['share'])} ≥ "
+            f"{v['min_share']}; turnout {v['valid']}/{v['electorate']} = "
+            f"{_pct(v['turnout'])} ≥ {v['min_turnout']}: {verdict}"
+        )
+    if p["score_formula"]:
+        out.append(f"  score {p['score_formula']} = {p['score']}")
+    rank = "—" if p["rank"] is None else f"{p['rank']}{' (tie)' if p['tied'] else ''}"
+    out.append(f"  rank {rank}")
+    return out
+
+
+def render_text(x: dict[str, Any]) -> str:
+    """An explanation for a person: collapsed to what matters, one block per line."""
+    e = x["employee"]
+    out = [
+        f"{e['id']} {e['name']} — {x['department']['name']}, {e['role']} — {x['period']}, "
+        f"policy {x['policy']['version']} ({x['policy']['file']})",
+        f"  data: {e['source']}; employed {e['employed_days']} of {e['period_days']} days",
+        "",
+        *_department_text(x["department"]),
+    ]
+    for line in x["lines"]:
+        out += ["", *_line_text(line)]
+    for a in x["adjustments"]:
+        out += [
+            "",
+            f"{a['label']} = {_money(a['amount'])} ({a['kind']}, adjustment): {a['reason']}; "
+            f"approved by {a['approved_by']} ({a['source']})",
+        ]
+    for r in x["arrears"]:
+        out += [
+            "",
+            f"{r['label']} = {_money(r['amount'])} ({r['kind']}): {r['period']} under policy "
+            f"{r['version']} pays {r['due']} net; {r['paid']} was paid",
+        ]
+    t = x["totals"]
+    out += [
+        "",
+        f"gross {_money(t['gross'])} = Σ earnings; deductions {_money(t['deductions'])}; "
+        f"net {_money(t['net'])} = gross − deductions",
+    ]
+    if x["promotion"] is not None:
+        out += ["", *_promotion_text(x["promotion"])]
+    return "\n".join(out) + "\n"
