@@ -29,6 +29,7 @@ from .policy import load_policies, load_version, version_in_force
 from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
 from .schema import schema_json
+from .verify import verify_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_FAULT = 70
@@ -363,6 +364,27 @@ def diff(
     click.echo(render_diff(result, fmt), nl=False)
     if exit_code and result.differs:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("folder", metavar="OUT_DIR/PERIOD")
+@guarded
+def verify(folder: str) -> None:
+    """Recompute a past run from the inputs its manifest names and confirm every output byte
+    for byte.  Exit 0 when all matches, 1 with the list of what differs (an input changed since
+    the run, an output edited by hand, an output the inputs no longer produce).  Run it from the
+    folder the run was made in: the manifest's paths are relative to it."""
+    found = verify_run(folder)
+    report(found.diagnostics)
+    if found.differences:
+        for difference in found.differences:
+            click.echo(f"{folder}: {difference}")
+        click.echo(f"verify: {len(found.differences)} difference(s)")
+        sys.exit(1)
+    code = exit_code(found.diagnostics)
+    if code:
+        sys.exit(code)
+    click.echo(f"ok: {folder} matches its inputs byte for byte ({found.files} files)")
 
 
 def _user() -> str:

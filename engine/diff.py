@@ -190,6 +190,7 @@ class LineDelta:
     name: str
     department: str
     line: str
+    kind: str
     base: Decimal | None
     head: Decimal | None
     because: tuple[str, ...]
@@ -242,12 +243,14 @@ def diff_results(base: Results, head: Results) -> Diff:
             if bv == hv:
                 continue
             because = causes(line_id, anyone.department, changes, base.policy, head.policy)
+            line = head.policy.lines_by_id.get(line_id) or base.policy.lines_by_id[line_id]
             lines.append(
                 LineDelta(
                     emp_id,
                     anyone.name,
                     anyone.department,
                     line_id,
+                    line.kind,
                     bv,
                     hv,
                     tuple(str(c) for c in because),
@@ -347,6 +350,7 @@ def to_dict(d: Diff) -> dict[str, Any]:
                 "name": x.name,
                 "department": x.department,
                 "line": x.line,
+                "kind": x.kind,
                 "base": _money(x.base) or None,
                 "head": _money(x.head) or None,
                 "delta": money_str(x.delta),

@@ -1,0 +1,140 @@
+"""Verifying a past run: recompute it from the inputs its manifest names, compare byte for byte.
+
+Three kinds of difference are told apart, so that an auditor knows where to look:
+an input whose content changed since the run, an output that no longer matches the manifest
+(edited by hand), and an output that the inputs no longer produce (a different engine or
+templates).  The run's own folder is never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Diagnostic, Kind, Source, error, has_errors
+from .periods import Period, PeriodError
+from .render import render_files
+from .run import RunOptions, compute_results, manifest
+
+#: manifest keys that may differ without the run being different (where the policies' git
+#: history stands today says nothing about the run's content)
+VOLATILE = ("git_commit",)
+
+
+@dataclass
+class Verification:
+    """What `verify` found: differences (empty when all matches) and problems."""
+
+    folder: str
+    differences: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _stable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in VOLATILE}
+
+
+def verify_run(folder: str) -> Verification:
+    """Recompute the run in ``folder`` (``<out>/<period>``) and compare every file."""
+    found = Verification(folder)
+    manifest_file = os.path.join(folder, "manifest.json")
+    try:
+        with open(manifest_file, encoding="utf-8") as handle:
+            recorded = json.load(handle)
+        period = Period.parse(recorded["period"])
+        o = recorded["options"]
+        options = RunOptions(
+            policies=o["policies"],
+            data=o["data"],
+            out=os.path.dirname(os.path.normpath(folder)) or ".",
+            formats=tuple(o["formats"]),
+            templates=o["templates"],
+            encoding=o["encoding"],
+            strict=o["strict"],
+        )
+        outputs: dict[str, str] = recorded["outputs"]
+        inputs: dict[str, str] = recorded["inputs"]
+    except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
+        found.diagnostics.append(
+            error(Source(manifest_file), f"not a run's manifest: {exc}", Kind.USAGE)
+        )
+        return found
+    for path, sha in sorted(inputs.items()):
+        if path.startswith("innerpay:"):
+            continue  # the shipped templates: compared through the outputs they render
+        now = _sha256(path)
+        if now is None:
+            found.differences.append(f"input missing: {path}")
+        elif now != sha:
+            found.differences.append(f"input changed since the run: {path}")
+    on_disk = {
+        os.path.relpath(os.path.join(root, name), folder)
+        for root, _, names in os.walk(folder)
+        for name in names
+    } - {"manifest.json"}
+    for name in sorted(on_disk | set(outputs)):
+        path = os.path.join(folder, name)
+        if name not in outputs:
+            found.differences.append(f"output not in the manifest: {name}")
+        elif name not in on_disk:
+            found.differences.append(f"output missing: {name}")
+        elif _sha256(path) != outputs[name]:
+            found.differences.append(f"output edited since the run: {name}")
+    computed = compute_results(period, options)
+    if computed.results is None:
+        found.diagnostics += [d for d in computed.diagnostics if d.is_error]
+        if not found.differences and has_errors(found.diagnostics):
+            return found
+        found.differences.append("the inputs no longer compute; see the problems above")
+        return found
+    rendered = render_files(computed.results, options.formats, options.templates)
+    found.files = len(rendered.files) + 1
+    for name, content in sorted(rendered.files.items()):
+        if name not in outputs:
+            found.differences.append(f"the inputs now produce another output: {name}")
+        elif hashlib.sha256(content).hexdigest() != outputs[name]:
+            found.differences.append(f"the inputs now produce a different {name}")
+    for name in sorted(set(outputs) - set(rendered.files)):
+        found.differences.append(f"the inputs no longer produce {name}")
+    again = json.loads(manifest(computed.results, rendered, options))
+    if _stable(again) != _stable(recorded):
+        found.differences.append("manifest.json differs from the manifest the inputs produce")
+    return _collapsed(found)
+
+
+def _collapsed(found: Verification, shown: int = 5) -> Verification:
+    """One finding per file, and the outputs the inputs now produce differently in one line.
+
+    An output edited by hand is said once (not also "produces a different"); when more than a few
+    outputs differ (an input change reaches the provenance of every report), they are counted.
+    """
+    prefix = "the inputs now produce a different "
+    edited = {d.split(": ", 1)[1] for d in found.differences if d.startswith("output edited")}
+    different = [
+        d[len(prefix) :]
+        for d in found.differences
+        if d.startswith(prefix) and d[len(prefix) :] not in edited
+    ]
+    kept = [d for d in found.differences if not d.startswith(prefix)]
+    if len(different) > shown:
+        more = len(different) - shown
+        kept.append(
+            f"the inputs now produce {len(different)} different outputs: "
+            f"{', '.join(different[:shown])} and {more} more"
+        )
+    else:
+        kept += [prefix + name for name in different]
+    found.differences = kept
+    return found
