@@ -248,3 +248,38 @@ def test_verify_without_a_manifest(company: Path) -> None:
     ran = run_cli(["verify", "out/2024-05"])
     assert ran.code == 2
     assert ran.stderr.startswith("out/2024-05/manifest.json: error: not a run's manifest: ")
+
+
+def test_diff_shows_who_gains_or_loses_eligibility(company: Path) -> None:
+    stricter = company / "stricter.yaml"
+    text = (company / "policies" / "2024-05.yaml").read_text(encoding="utf-8")
+    stricter.write_text(
+        text.replace("customer_vote: {min_share: 0.50", "customer_vote: {min_share: 0.70"),
+        encoding="utf-8",
+    )
+    ran = run_cli(
+        [
+            "diff",
+            "--period",
+            "2024-05",
+            "--base",
+            "2024.05",
+            "--head",
+            "stricter.yaml",
+            "--format",
+            "json",
+            "--exit-code",
+        ]
+    )
+    assert ran.code == 1
+    diff = json.loads(ran.stdout)
+    assert diff["policy_changes"] == [
+        {"kind": "promotion", "key": "gate B customer min_share", "base": "0.50", "head": "0.70"}
+    ]
+    assert diff["lines"] == []
+    assert diff["promotion"] == [
+        {"candidate": "E014", "what": "eligible", "base": True, "head": False},
+        {"candidate": "E014", "what": "rank", "base": 2, "head": None},
+        {"candidate": "E015", "what": "eligible", "base": True, "head": False},
+        {"candidate": "E015", "what": "rank", "base": 2, "head": None},
+    ]
