@@ -104,6 +104,7 @@ class PeriodData:
     ballots: tuple[Ballot, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
     inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
+    table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
 
 
 def data_error(source: Source, message: str) -> Diagnostic:
@@ -115,7 +116,9 @@ def data_error(source: Source, message: str) -> Diagnostic:
 
 
 @dataclass
-class _Csv:
+class RawTable:
+    """A file's header and rows as text, before typing (from CSV or .xlsx alike)."""
+
     path: str
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (line, cells)
@@ -143,7 +146,7 @@ def _decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diag
         return None, [data_error(Source(path), f"unknown encoding '{encoding}'")]
 
 
-def read_csv(path: str, encoding: str = "utf-8") -> tuple[_Csv | None, list[Diagnostic]]:
+def read_csv(path: str, encoding: str = "utf-8") -> tuple[RawTable | None, list[Diagnostic]]:
     """A CSV file's header and rows with their line numbers; problems with file:line."""
     try:
         with open(path, "rb") as handle:
@@ -174,15 +177,104 @@ def read_csv(path: str, encoding: str = "utf-8") -> tuple[_Csv | None, list[Diag
         return None, [data_error(Source(path, start), f"not valid CSV: {reason}")]
     if header is None:
         return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
+    problems += _duplicate_columns(path, header)
+    return RawTable(path, header, rows, hashlib.sha256(raw).hexdigest()), problems
+
+
+def _cell_text(value: Any) -> str:
+    """An .xlsx cell as the text a CSV would hold.
+
+    Numbers come back as the shortest text that reads back to the same number, which is what
+    Excel stores; so 7350.5 stays "7350.5", and a float artefact such as 0.30000000000000004
+    fails the money format instead of being rounded silently.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: str) -> tuple[RawTable | None, list[Diagnostic]]:
+    """The first sheet of an .xlsx workbook, as rows of text with their row numbers."""
+    import openpyxl  # imported here: only runs that read Excel files pay for it
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
+    except OSError as exc:
+        return None, [data_error(Source(path), f"cannot read the file: {exc.strerror}")]
+    except Exception as exc:
+        return None, [data_error(Source(path), f"not a readable .xlsx workbook: {exc}")]
+    sheet = workbook.worksheets[0]
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        while cells and cells[-1] == "":
+            cells.pop()  # Excel pads rows to the widest one
+        if not cells:
+            continue
+        if header is None:
+            header = [c.strip() for c in cells]
+        else:
+            rows.append((number, cells + [""] * (len(header) - len(cells))))
+    workbook.close()
+    if header is None:
+        return None, [data_error(Source(path, 1), "the sheet is empty; expected a header row")]
+    return RawTable(path, header, rows, hashlib.sha256(raw).hexdigest()), _duplicate_columns(
+        path, header
+    )
+
+
+def find_table(folder: str, name: str) -> tuple[str, list[Diagnostic]]:
+    """``<folder>/<name>.csv``, or ``.xlsx`` when that is the one there (both is an error)."""
+    csv_path = os.path.join(folder, f"{name}.csv")
+    xlsx_path = os.path.join(folder, f"{name}.xlsx")
+    if os.path.exists(xlsx_path):
+        if os.path.exists(csv_path):
+            return csv_path, [
+                data_error(
+                    Source(xlsx_path),
+                    f"both {name}.csv and {name}.xlsx are here; keep one of them",
+                )
+            ]
+        return xlsx_path, []
+    return csv_path, []
+
+
+def read_table(folder: str, name: str, encoding: str) -> tuple[RawTable | None, list[Diagnostic]]:
+    """A table of the period, from CSV or .xlsx, with the same errors either way."""
+    path, problems = find_table(folder, name)
+    if problems:
+        return None, problems
+    if path.endswith(".xlsx"):
+        return read_xlsx(path)
+    return read_csv(path, encoding)
+
+
+def _duplicate_columns(path: str, header: list[str]) -> list[Diagnostic]:
+    problems = []
     seen: set[str] = set()
     for col, name in enumerate(header, 1):
         if name in seen:
             problems.append(data_error(Source(path, 1, col), f"column '{name}' appears twice"))
         seen.add(name)
-    return _Csv(path, header, rows, hashlib.sha256(raw).hexdigest()), problems
+    return problems
 
 
-def _records(table: _Csv, problems: list[Diagnostic]) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(table: RawTable, problems: list[Diagnostic]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows as {column: cell}; a row of the wrong length is an error and skipped."""
     width = len(table.header)
     for line, cells in table.rows:
@@ -208,7 +300,9 @@ def _split_hint(cells: list[str]) -> str:
     return ""
 
 
-def _require_columns(table: _Csv, columns: list[str], why: str, problems: list[Diagnostic]) -> bool:
+def _require_columns(
+    table: RawTable, columns: list[str], why: str, problems: list[Diagnostic]
+) -> bool:
     missing = [c for c in columns if c not in table.header]
     for column in missing:
         problems.append(data_error(Source(table.path, 1), f"missing column '{column}' ({why})"))
@@ -332,7 +426,7 @@ def load_employees(
     folder: str, policy: Policy, encoding: str, problems: list[Diagnostic]
 ) -> tuple[tuple[Employee, ...], dict[str, str]]:
     """employees.csv, typed by the policy's employee_fields."""
-    table, found = read_csv(os.path.join(folder, f"{EMPLOYEES}.csv"), encoding)
+    table, found = read_table(folder, EMPLOYEES, encoding)
     problems += found
     if table is None:
         return (), {}
@@ -413,7 +507,7 @@ def load_metric_table(
     folder: str, name: str, policy: Policy, encoding: str, problems: list[Diagnostic]
 ) -> tuple[tuple[MetricRow, ...], dict[str, str]]:
     """One metric table, with only the columns the formulas read typed."""
-    table, found = read_csv(os.path.join(folder, f"{name}.csv"), encoding)
+    table, found = read_table(folder, name, encoding)
     problems += found
     if table is None:
         return (), {}
@@ -456,10 +550,11 @@ def _load_simple(
     encoding: str,
     problems: list[Diagnostic],
 ) -> tuple[list[tuple[Source, dict[str, str], dict[str, int]]], dict[str, str]]:
-    path = os.path.join(folder, f"{name}.csv")
+    path, found = find_table(folder, name)
     if not os.path.exists(path):
+        problems += found
         return [], {}
-    table, found = read_csv(path, encoding)
+    table, found = read_table(folder, name, encoding)
     problems += found
     if table is None:
         return [], {}
@@ -502,6 +597,7 @@ def load_period(
         ballots=ballots,
         adjustments=adjustments,
         inputs=dict(sorted(inputs.items())),
+        table_files={t: find_table(folder, t)[0] for t in tables},
     )
     return data, problems
 

@@ -206,7 +206,7 @@ class History:
     period: Period
     policy: Policy
     tables: dict[str, tuple[MetricRow, ...]]
-    folder: str
+    table_files: dict[str, str]
 
 
 # --- metrics and departments ---------------------------------------------------------------------
@@ -354,7 +354,7 @@ def target_met_of(past: History, department: str, problems: list[Diagnostic]) ->
             past.tables.get(metric.table, ()),
             evaluator,
             problems,
-            f"{past.folder}/{metric.table}.csv",
+            past.table_files.get(metric.table, metric.table),
         )
         if found is None:
             return None
@@ -708,7 +708,7 @@ def evaluate(
     history = history or {}
     problems: list[Diagnostic] = []
     evaluator = Evaluator(policy.rounding)
-    table_files = {t: f"{data.folder}/{t}.csv" for t in {m.table for m in policy.metrics.values()}}
+    table_files = data.table_files
     with decimal_context():
         appraisal = appraise(policy, data.tables, table_files, evaluator, problems)
         headcount = Counter(e.department for e in data.employees)

@@ -46,7 +46,7 @@ def _value(value: Any) -> Any:
 def _metrics_text(dept: DepartmentResult, data: PeriodData, policy: Policy) -> list[str]:
     out = []
     for m in dept.metrics.values():
-        table = f"{data.folder}/{policy.metrics[m.id].table}.csv"
+        table = data.table_files[policy.metrics[m.id].table]
         if m.empty:
             out.append(f"{m.id} = {m.value} (no rows in {table}: when_empty)")
         else:
@@ -148,7 +148,7 @@ def explain(
     if employee_id not in employees:
         return None, [
             error(
-                Source(f"{data.folder}/employees.csv"),
+                Source(data.employees[0].source.file if data.employees else data.folder),
                 f"no employee '{employee_id}' in {data.period}{suggest(employee_id, employees)}",
                 Kind.USAGE,
             )
@@ -243,7 +243,7 @@ def explain(
                     "numerator": str(m.numerator),
                     "denominator": str(m.denominator),
                     "rows": m.rows,
-                    "table": f"{data.folder}/{policy.metrics[m.id].table}.csv",
+                    "table": data.table_files[policy.metrics[m.id].table],
                     "when_empty": m.empty,
                 }
                 for m in dept.metrics.values()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
-from .data import PeriodData, load_period, load_tables, period_folder
+from .data import PeriodData, find_table, load_period, load_tables, period_folder
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, EmployeeResult, History, Results, evaluate
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
@@ -83,7 +83,9 @@ def load_history(
         problems += found
         if tables is None:
             break
-        history[earlier] = History(earlier, policy, tables, period_folder(options.data, earlier))
+        folder = period_folder(options.data, earlier)
+        files = {t: find_table(folder, t)[0] for t in tables}
+        history[earlier] = History(earlier, policy, tables, files)
         inputs |= read
         inputs[policy.file] = policy.sha256
     return history, inputs, problems
