@@ -123,6 +123,7 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (line, cells)
     sha256: str
+    located: bool = True  # cells have columns (not so for inline test data)
 
 
 def _decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
@@ -388,17 +389,21 @@ def _parse_id(text: str) -> str:
 
 @dataclass
 class _Row:
-    """Typed access to one CSV row; each problem is kept with its file, line and column."""
+    """Typed access to one row; each problem is kept with its file, line and column."""
 
-    path: str
+    table: RawTable
     line: int
     record: dict[str, str]
-    col: dict[str, int]
     problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def source(self) -> Source:
+        """The row's file and line."""
+        return Source(self.table.path, self.line)
 
     def fail(self, name: str, message: str) -> None:
         """Record a problem with the cell of column ``name``."""
-        self.problems.append(data_error(Source(self.path, self.line, self.col[name]), message))
+        self.problems.append(data_error(_at(self.table, self.line, name), message))
 
     def get(self, name: str, parse: Any, required: bool = True) -> Any:
         """The cell of column ``name`` parsed, or None (empty, or a recorded problem)."""
@@ -414,7 +419,7 @@ class _Row:
             return None
 
 
-# --- the files of a period -----------------------------------------------------------------------
+# --- typing the tables of a period --------------------------------------------------------------
 
 
 def period_folder(data_dir: str, period: Period) -> str:
@@ -422,27 +427,28 @@ def period_folder(data_dir: str, period: Period) -> str:
     return os.path.join(data_dir, str(period))
 
 
-def load_employees(
-    folder: str, policy: Policy, encoding: str, problems: list[Diagnostic]
-) -> tuple[tuple[Employee, ...], dict[str, str]]:
-    """employees.csv, typed by the policy's employee_fields."""
-    table, found = read_table(folder, EMPLOYEES, encoding)
-    problems += found
-    if table is None:
-        return (), {}
-    inputs = {table.path: table.sha256}
+def _at(table: RawTable, line: int, column: str) -> Source:
+    """The source of a cell (the row only, for tables whose columns have no position)."""
+    if not table.located:
+        return Source(table.path, line)
+    return Source(table.path, line, table.header.index(column) + 1)
+
+
+def type_employees(
+    table: RawTable, policy: Policy, problems: list[Diagnostic]
+) -> tuple[Employee, ...]:
+    """The employees of employees.csv, typed by the policy's employee_fields."""
     fields = policy.employee_fields
     why = f"declared in employee_fields of {policy.file}"
     ok = _require_columns(table, list(REQUIRED_EMPLOYEE_COLUMNS), "required", problems)
     ok = _require_columns(table, list(fields), why, problems) and ok
     if not ok:
-        return (), inputs
-    col = {name: i + 1 for i, name in enumerate(table.header)}
+        return ()
     employees: list[Employee] = []
     seen: dict[str, int] = {}
     lookalikes: dict[str, tuple[str, int]] = {}
     for line, record in _records(table, problems):
-        row = _Row(table.path, line, record, col)
+        row = _Row(table, line, record)
         emp_id = row.get("id", _parse_id)
         name = row.get("name", str)
         department = row.get("department", str)
@@ -453,8 +459,8 @@ def load_employees(
                 f"unknown department '{department}'{suggest(department, policy.departments)}",
             )
         values = {f: row.get(f, _FIELD_PARSERS[kind], kind != "text") for f, kind in fields.items()}
-        hired_on = row.get("hired_on", parse_date, False) if "hired_on" in col else None
-        left_on = row.get("left_on", parse_date, False) if "left_on" in col else None
+        hired_on = row.get("hired_on", parse_date, False) if "hired_on" in record else None
+        left_on = row.get("left_on", parse_date, False) if "left_on" in record else None
         if hired_on and left_on and left_on < hired_on:
             row.fail("left_on", f"left_on {left_on} is before hired_on {hired_on}")
         if emp_id is not None:
@@ -488,7 +494,7 @@ def load_employees(
         )
     if not employees and not any(p.source.file == table.path for p in problems):
         problems.append(data_error(Source(table.path, 1), "no employees in the file"))
-    return tuple(sorted(employees, key=lambda e: e.id)), inputs
+    return tuple(sorted(employees, key=lambda e: e.id))
 
 
 def needed_columns(policy: Policy, table: str) -> list[str]:
@@ -503,27 +509,22 @@ def needed_columns(policy: Policy, table: str) -> list[str]:
     return sorted(names)
 
 
-def load_metric_table(
-    folder: str, name: str, policy: Policy, encoding: str, problems: list[Diagnostic]
-) -> tuple[tuple[MetricRow, ...], dict[str, str]]:
-    """One metric table, with only the columns the formulas read typed."""
-    table, found = read_table(folder, name, encoding)
-    problems += found
-    if table is None:
-        return (), {}
+def type_metric_rows(
+    table: RawTable, name: str, policy: Policy, problems: list[Diagnostic]
+) -> tuple[MetricRow, ...]:
+    """One metric table's rows, with only the columns the formulas read typed."""
     users = sorted(m.id for m in policy.metrics.values() if m.table == name)
     columns = needed_columns(policy, name)
     why = f"used by metric {', '.join(users)} in {policy.file}"
     if not _require_columns(table, ["department", *columns], why, problems):
-        return (), {table.path: table.sha256}
-    col = {n: i + 1 for i, n in enumerate(table.header)}
+        return ()
     rows: list[MetricRow] = []
     for line, record in _records(table, problems):
         department = record["department"]
         if department not in policy.departments:
             problems.append(
                 data_error(
-                    Source(table.path, line, col["department"]),
+                    _at(table, line, "department"),
                     f"unknown department '{department}'{suggest(department, policy.departments)}",
                 )
             )
@@ -534,37 +535,149 @@ def load_metric_table(
             try:
                 values[column] = infer_cell(record[column])
             except CellError as exc:
-                problems.append(
-                    data_error(Source(table.path, line, col[column]), f"{column}: {exc}")
-                )
+                problems.append(data_error(_at(table, line, column), f"{column}: {exc}"))
                 bad = True
         if not bad:
             rows.append(MetricRow(department, values, Source(table.path, line)))
-    return tuple(rows), {table.path: table.sha256}
+    return tuple(rows)
 
 
-def _load_simple(
+def _rows_with(
+    table: RawTable | None, columns: list[str], problems: list[Diagnostic]
+) -> list[_Row]:
+    """The rows of an optional table whose columns are all required and non-empty."""
+    if table is None or not _require_columns(table, columns, "required", problems):
+        return []
+    rows = []
+    for line, record in _records(table, problems):
+        row = _Row(table, line, record)
+        for name in columns:
+            if not record[name].strip():
+                row.fail(name, f"{name} is empty")
+        problems += row.problems
+        rows.append(row)
+    return rows
+
+
+def type_candidates(
+    table: RawTable | None, employees: dict[str, Employee], problems: list[Diagnostic]
+) -> tuple[Candidate, ...]:
+    """candidates.csv: each an employee of the period, once."""
+    found: dict[str, Candidate] = {}
+    for row in _rows_with(table, ["candidate", "position"], problems):
+        if row.problems:
+            continue
+        cid = row.record["candidate"]
+        if cid not in employees:
+            row.fail("candidate", f"candidate '{cid}' is not an employee this period")
+        elif cid in found:
+            first = found[cid].source.line
+            row.fail("candidate", f"candidate '{cid}' is listed twice (first at line {first})")
+        else:
+            found[cid] = Candidate(cid, row.record["position"].strip(), row.source)
+        problems += row.problems
+    return tuple(sorted(found.values(), key=lambda c: c.id))
+
+
+def type_ballots(
+    table: RawTable | None, candidates: set[str], problems: list[Diagnostic]
+) -> tuple[Ballot, ...]:
+    """ballots.csv as cast; validity is for the election rules to judge."""
+    ballots: list[Ballot] = []
+    for row in _rows_with(table, ["candidate", "voter", "vote"], problems):
+        cid = row.record["candidate"]
+        if cid not in candidates:
+            row.fail("candidate", f"ballot for '{cid}', who is not in candidates.csv")
+            problems += row.problems[-1:]
+            continue
+        ballots.append(
+            Ballot(cid, row.record["voter"].strip(), row.record["vote"].strip(), row.source)
+        )
+    return tuple(ballots)
+
+
+def type_adjustments(
+    table: RawTable | None, employees: dict[str, Employee], problems: list[Diagnostic]
+) -> tuple[Adjustment, ...]:
+    """adjustments.csv: one-off lines with their reason and approver."""
+    columns = ["employee", "label", "amount", "kind", "reason", "approved_by"]
+    result: list[Adjustment] = []
+    for row in _rows_with(table, columns, problems):
+        before = len(row.problems)
+        record = row.record
+        if record["employee"] and record["employee"] not in employees:
+            row.fail(
+                "employee",
+                f"adjustment for '{record['employee']}', who is not an employee this period",
+            )
+        if record["kind"] and record["kind"] not in ("earning", "deduction"):
+            row.fail("kind", f"kind '{record['kind']}' must be earning or deduction")
+        amount = row.get("amount", parse_money, required=False)
+        problems += row.problems[before:]
+        if row.problems:
+            continue
+        result.append(
+            Adjustment(
+                employee=record["employee"],
+                label=record["label"].strip(),
+                amount=amount,
+                kind=record["kind"],
+                reason=record["reason"].strip(),
+                approved_by=record["approved_by"].strip(),
+                source=row.source,
+            )
+        )
+    return tuple(result)
+
+
+def assemble(
+    period: Period,
     folder: str,
-    name: str,
-    columns: list[str],
-    encoding: str,
+    tables: dict[str, RawTable | None],
+    policy: Policy,
     problems: list[Diagnostic],
-) -> tuple[list[tuple[Source, dict[str, str], dict[str, int]]], dict[str, str]]:
-    path, found = find_table(folder, name)
-    if not os.path.exists(path):
+) -> PeriodData:
+    """Type the raw tables of a period (from files or inline test data) into PeriodData."""
+    employees_table = tables.get(EMPLOYEES)
+    employees = type_employees(employees_table, policy, problems) if employees_table else ()
+    metric_tables: dict[str, tuple[MetricRow, ...]] = {}
+    for name in sorted({m.table for m in policy.metrics.values()}):
+        raw = tables.get(name)
+        metric_tables[name] = type_metric_rows(raw, name, policy, problems) if raw else ()
+    known = {e.id: e for e in employees}
+    candidates = type_candidates(tables.get(CANDIDATES), known, problems)
+    ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
+    adjustments = type_adjustments(tables.get(ADJUSTMENTS), known, problems)
+    return PeriodData(
+        period=period,
+        folder=folder,
+        employees=employees,
+        tables=metric_tables,
+        candidates=candidates,
+        ballots=ballots,
+        adjustments=adjustments,
+        inputs=dict(sorted((t.path, t.sha256) for t in tables.values() if t is not None)),
+        table_files={
+            name: (raw.path if raw else os.path.join(folder, f"{name}.csv"))
+            for name in metric_tables
+            for raw in [tables.get(name)]
+        },
+    )
+
+
+def _read_all(
+    folder: str, names: list[str], optional: list[str], encoding: str, problems: list[Diagnostic]
+) -> dict[str, RawTable | None]:
+    tables: dict[str, RawTable | None] = {}
+    for name in names + optional:
+        path, found = find_table(folder, name)
+        if name in optional and not os.path.exists(path) and not found:
+            tables[name] = None
+            continue
+        table, found = read_table(folder, name, encoding)
         problems += found
-        return [], {}
-    table, found = read_table(folder, name, encoding)
-    problems += found
-    if table is None:
-        return [], {}
-    if not _require_columns(table, columns, "required", problems):
-        return [], {table.path: table.sha256}
-    col = {n: i + 1 for i, n in enumerate(table.header)}
-    records = [
-        (Source(table.path, line), record, col) for line, record in _records(table, problems)
-    ]
-    return records, {table.path: table.sha256}
+        tables[name] = table
+    return tables
 
 
 def load_period(
@@ -575,155 +688,20 @@ def load_period(
     if not os.path.isdir(folder):
         return None, [data_error(Source(folder), f"no data folder for period {period}")]
     problems: list[Diagnostic] = []
-    employees, inputs = load_employees(folder, policy, encoding, problems)
-    tables: dict[str, tuple[MetricRow, ...]] = {}
-    for table in sorted({m.table for m in policy.metrics.values()}):
-        rows, read = load_metric_table(folder, table, policy, encoding, problems)
-        tables[table] = rows
-        inputs |= read
-    known = {e.id: e for e in employees}
-    candidates, read = _candidates(folder, known, encoding, problems)
-    inputs |= read
-    ballots, read = _ballots(folder, {c.id for c in candidates}, encoding, problems)
-    inputs |= read
-    adjustments, read = _adjustments(folder, known, encoding, problems)
-    inputs |= read
-    data = PeriodData(
-        period=period,
-        folder=folder,
-        employees=employees,
-        tables=tables,
-        candidates=candidates,
-        ballots=ballots,
-        adjustments=adjustments,
-        inputs=dict(sorted(inputs.items())),
-        table_files={t: find_table(folder, t)[0] for t in tables},
-    )
-    return data, problems
+    metric_tables = sorted({m.table for m in policy.metrics.values()})
+    optional = [CANDIDATES, BALLOTS, ADJUSTMENTS]
+    tables = _read_all(folder, [EMPLOYEES, *metric_tables], optional, encoding, problems)
+    return assemble(period, folder, tables, policy, problems), problems
 
 
 def load_tables(
     data_dir: str, period: Period, policy: Policy, encoding: str = "utf-8"
-) -> tuple[dict[str, tuple[MetricRow, ...]] | None, dict[str, str], list[Diagnostic]]:
+) -> tuple[PeriodData | None, list[Diagnostic]]:
     """Only the metric tables of a period (for review streaks over earlier periods)."""
     folder = period_folder(data_dir, period)
     if not os.path.isdir(folder):
-        return None, {}, []
+        return None, []
     problems: list[Diagnostic] = []
-    tables: dict[str, tuple[MetricRow, ...]] = {}
-    inputs: dict[str, str] = {}
-    for table in sorted({m.table for m in policy.metrics.values()}):
-        rows, read = load_metric_table(folder, table, policy, encoding, problems)
-        tables[table] = rows
-        inputs |= read
-    return tables, inputs, problems
-
-
-def _nonempty(
-    record: dict[str, str],
-    names: list[str],
-    source: Source,
-    col: dict[str, int],
-    problems: list[Diagnostic],
-) -> bool:
-    ok = True
-    for name in names:
-        if not record[name].strip():
-            problems.append(
-                data_error(Source(source.file, source.line, col[name]), f"{name} is empty")
-            )
-            ok = False
-    return ok
-
-
-def _candidates(
-    folder: str, employees: dict[str, Employee], encoding: str, problems: list[Diagnostic]
-) -> tuple[tuple[Candidate, ...], dict[str, str]]:
-    records, inputs = _load_simple(
-        folder, CANDIDATES, ["candidate", "position"], encoding, problems
-    )
-    found: dict[str, Candidate] = {}
-    for source, record, col in records:
-        if not _nonempty(record, ["candidate", "position"], source, col, problems):
-            continue
-        cid = record["candidate"]
-        at = Source(source.file, source.line, col["candidate"])
-        if cid not in employees:
-            problems.append(data_error(at, f"candidate '{cid}' is not an employee this period"))
-        elif cid in found:
-            problems.append(
-                data_error(
-                    at,
-                    f"candidate '{cid}' is listed twice (first at line {found[cid].source.line})",
-                )
-            )
-        else:
-            found[cid] = Candidate(cid, record["position"].strip(), source)
-    return tuple(sorted(found.values(), key=lambda c: c.id)), inputs
-
-
-def _ballots(
-    folder: str, candidates: set[str], encoding: str, problems: list[Diagnostic]
-) -> tuple[tuple[Ballot, ...], dict[str, str]]:
-    records, inputs = _load_simple(
-        folder, BALLOTS, ["candidate", "voter", "vote"], encoding, problems
-    )
-    ballots: list[Ballot] = []
-    for source, record, col in records:
-        cid = record["candidate"]
-        if cid not in candidates:
-            problems.append(
-                data_error(
-                    Source(source.file, source.line, col["candidate"]),
-                    f"ballot for '{cid}', who is not in candidates.csv",
-                )
-            )
-            continue
-        ballots.append(Ballot(cid, record["voter"].strip(), record["vote"].strip(), source))
-    return tuple(ballots), inputs
-
-
-def _adjustments(
-    folder: str, employees: dict[str, Employee], encoding: str, problems: list[Diagnostic]
-) -> tuple[tuple[Adjustment, ...], dict[str, str]]:
-    columns = ["employee", "label", "amount", "kind", "reason", "approved_by"]
-    records, inputs = _load_simple(folder, ADJUSTMENTS, columns, encoding, problems)
-    result: list[Adjustment] = []
-    for source, record, col in records:
-        ok = _nonempty(record, columns, source, col, problems)
-        if record["employee"] and record["employee"] not in employees:
-            problems.append(
-                data_error(
-                    Source(source.file, source.line, col["employee"]),
-                    f"adjustment for '{record['employee']}', who is not an employee this period",
-                )
-            )
-            ok = False
-        if record["kind"] and record["kind"] not in ("earning", "deduction"):
-            problems.append(
-                data_error(
-                    Source(source.file, source.line, col["kind"]),
-                    f"kind '{record['kind']}' must be earning or deduction",
-                )
-            )
-            ok = False
-        try:
-            amount = parse_money(record["amount"]) if record["amount"] else Decimal(0)
-        except CellError as exc:
-            problems.append(
-                data_error(Source(source.file, source.line, col["amount"]), f"amount: {exc}")
-            )
-            ok = False
-        if ok:
-            result.append(
-                Adjustment(
-                    employee=record["employee"],
-                    label=record["label"].strip(),
-                    amount=amount,
-                    kind=record["kind"],
-                    reason=record["reason"].strip(),
-                    approved_by=record["approved_by"].strip(),
-                    source=source,
-                )
-            )
-    return tuple(result), inputs
+    metric_tables = sorted({m.table for m in policy.metrics.values()})
+    tables = _read_all(folder, metric_tables, [], encoding, problems)
+    return assemble(period, folder, tables, policy, problems), problems

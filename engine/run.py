@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
-from .data import PeriodData, find_table, load_period, load_tables, period_folder
+from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, EmployeeResult, History, Results, evaluate
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
@@ -79,14 +79,12 @@ def load_history(
         policy = policies.in_force(earlier)
         if policy is None:
             break
-        tables, read, found = load_tables(options.data, earlier, policy, options.encoding)
+        past, found = load_tables(options.data, earlier, policy, options.encoding)
         problems += found
-        if tables is None:
+        if past is None:
             break
-        folder = period_folder(options.data, earlier)
-        files = {t: find_table(folder, t)[0] for t in tables}
-        history[earlier] = History(earlier, policy, tables, files)
-        inputs |= read
+        history[earlier] = History(earlier, policy, past.tables, past.table_files)
+        inputs |= past.inputs
         inputs[policy.file] = policy.sha256
     return history, inputs, problems
 
