@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .cases import run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
@@ -385,6 +387,31 @@ def verify(folder: str) -> None:
     if code:
         sys.exit(code)
     click.echo(f"ok: {folder} matches its inputs byte for byte ({found.files} files)")
+
+
+@cli.command(name="test")
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@policies_option
+@guarded
+def test_cases(paths: tuple[str, ...], policies: str) -> None:
+    """Run the policy test cases HR writes in YAML (default: <policies>/tests/).
+
+    Each case gives a period, the version, small inline data and the values it expects; values
+    are compared exactly, as Decimals.  A failure prints the case's file:line, the value's path,
+    expected against actual.  Exit 1 when any case fails.
+    """
+    policy_set, problems = load_policies(policies)
+    finish([d for d in problems if d.is_error])
+    outcome = run_cases(list(paths) or [os.path.join(policies, "tests")], policy_set, policies)
+    report(outcome.diagnostics)
+    for line in outcome.failed:
+        click.echo(line)
+    click.echo(f"innerpay test: {outcome.passed} passed, {outcome.failed_cases} failed")
+    code = exit_code(outcome.diagnostics)
+    if code:
+        sys.exit(code)
+    if outcome.failed_cases:
+        sys.exit(1)
 
 
 def _user() -> str:

@@ -283,15 +283,30 @@ def appraise(
     table_files: Mapping[str, str],
     evaluator: Evaluator,
     problems: list[Diagnostic],
+    given: Mapping[str, Mapping[str, Decimal]] | None = None,
 ) -> dict[
     str, tuple[dict[str, MetricResult], tuple[CustomerResult, ...], Decimal | None, bool | None]
 ]:
-    """Metrics, customer appraisals, score and target_met of every department."""
+    """Metrics, customer appraisals, score and target_met of every department.
+
+    With ``given`` (a policy test case), a metric value given for a department is used as is, and
+    a department with neither a given value nor rows is left out rather than an error.
+    """
     result = {}
     for dept in sorted(policy.departments.values(), key=lambda d: d.id):
         metrics: dict[str, MetricResult] = {}
         for metric_id in dept.appraised_metrics:
             metric = policy.metrics[metric_id]
+            if given is not None:
+                value = given.get(dept.id, {}).get(metric_id)
+                if value is not None:
+                    metrics[metric_id] = MetricResult(
+                        metric_id, metric.label, value, value, ONE, 0, False
+                    )
+                    continue
+                rows = tables.get(metric.table, ())
+                if not any(row.department == dept.id for row in rows):
+                    continue
             found = compute_metric(
                 metric,
                 dept.id,
@@ -379,6 +394,8 @@ def department_names(
     names: dict[str, Any] = {}
     has_customer = bool(dept.internal_customers)
     why = f"department '{dept.id}' has no internal customer"
+    if has_customer and score is None:
+        why = f"the metrics of department '{dept.id}' are not given in this test case"
     names["has_customer"] = has_customer
     names["score"] = score if score is not None else Unavailable(why)
     names["target_met"] = met if met is not None else Unavailable(why)
@@ -620,10 +637,8 @@ def elect(
         gate_b = _vote(c_yes, c_valid, len(customer), promotion.customer_vote, no_customer)
         gate_c = _vote(o_yes, o_valid, len(own), promotion.own_vote, None)
         if score is None:
-            metric_passed, metric_reason = (
-                False,
-                f"department '{dept.id}' has no score (no internal customer)",
-            )
+            why = "no internal customer" if no_customer else "its metrics are not given"
+            metric_passed, metric_reason = False, f"department '{dept.id}' has no score ({why})"
         else:
             metric_passed = score >= promotion.metric_min
             metric_reason = "" if metric_passed else f"score below {promotion.metric_min}"
@@ -699,18 +714,20 @@ def evaluate(
     data: PeriodData,
     history: Mapping[Period, History] | None = None,
     arrears: tuple[Arrear, ...] = (),
+    given: Mapping[str, Mapping[str, Decimal]] | None = None,
 ) -> tuple[Results | None, list[Diagnostic]]:
     """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
 
     ``arrears`` are corrections of closed periods (see :mod:`innerpay.ledger`); each goes on the
-    slip of its employee.
+    slip of its employee.  ``given`` metric values are for policy test cases (see
+    :func:`appraise`).
     """
     history = history or {}
     problems: list[Diagnostic] = []
     evaluator = Evaluator(policy.rounding)
     table_files = data.table_files
     with decimal_context():
-        appraisal = appraise(policy, data.tables, table_files, evaluator, problems)
+        appraisal = appraise(policy, data.tables, table_files, evaluator, problems, given)
         headcount = Counter(e.department for e in data.employees)
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():

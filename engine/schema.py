@@ -414,11 +414,16 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             return [(path, False, f"{where}: {err.message}")]
 
 
-def check_schema(doc: YamlDoc) -> list[Diagnostic]:
-    """Every schema problem of a policy document, each at its line and column."""
+def validator_for(schema: dict[str, Any]) -> Any:
+    """A validator for another schema of innerpay's (integral Decimals are integers)."""
+    return _Validator(schema)
+
+
+def check_schema(doc: YamlDoc, validator: Any = None) -> list[Diagnostic]:
+    """Every schema problem of a document (a policy by default), each at its line and column."""
     problems: list[Diagnostic] = []
     seen: set[tuple[Path, str]] = set()
-    errors = list(_VALIDATOR.iter_errors(doc.data))
+    errors = list((validator or _VALIDATOR).iter_errors(doc.data))
     # A misspelt required key is one mistake: say "unknown key 'roundng'; did you mean
     # 'rounding'?" and not also "missing the key 'rounding'".
     misspelt: set[tuple[Path, str]] = set()

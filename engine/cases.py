@@ -1,0 +1,270 @@
+"""Policy test cases: HR's own examples, written in YAML beside the policies and run exactly.
+
+A case names a period, optionally a version, small inline data (employees, metric rows,
+candidates, ballots, adjustments) and optionally metric values given directly per department, and
+the values it expects (lines, gross, deductions, net, scores, flags, eligibility...).  Expected
+values are compared with what `results.json` would hold, numbers as Decimals.  A department with
+neither rows nor a given value is left out of the case (reading its score is an error that says
+so), so a case needs only the data it is about.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .data import RawTable, assemble
+from .errors import Diagnostic, Kind, Source, error, has_errors
+from .evaluate import evaluate
+from .periods import Period
+from .policy import PolicySet, read_text, version_in_force
+from .render import results_dict
+from .schema import IDENT, PERIOD, check_schema, path_text, validator_for
+from .yamlread import Path, YamlDoc, read_yaml
+
+_NUMBER_OR_TEXT = {"type": ["number", "string", "boolean", "null"]}
+_ROWS = {
+    "type": "array",
+    "items": {"type": "object", "additionalProperties": _NUMBER_OR_TEXT},
+    "description": "Rows of a table, as mappings of column to value.",
+}
+_EXPECTED = {"description": "Expected values: numbers compare as Decimals, flags as lists."}
+
+CASES_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:innerpay:cases:1",
+    "title": "innerpay policy test cases",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["cases"],
+    "properties": {
+        "cases": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "period", "data", "expect"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "description": "What it shows."},
+                    "period": {"type": "string", "pattern": PERIOD, "description": "YYYY-MM."},
+                    "policy": {
+                        "type": "string",
+                        "description": "A version label (default: the version in force).",
+                    },
+                    "metrics": {
+                        "type": "object",
+                        "description": "Metric values given per department, instead of rows.",
+                        "propertyNames": {"pattern": IDENT},
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": {"type": "number"},
+                        },
+                    },
+                    "data": {
+                        "type": "object",
+                        "required": ["employees"],
+                        "description": "Inline tables: employees, metric tables, candidates, "
+                        "ballots, adjustments.",
+                        "propertyNames": {"pattern": IDENT},
+                        "additionalProperties": _ROWS,
+                    },
+                    "expect": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "employees": {"type": "object", **_EXPECTED},
+                            "departments": {"type": "object", **_EXPECTED},
+                            "promotion": {"type": "object", **_EXPECTED},
+                            "ballots": {"type": "object", **_EXPECTED},
+                            "totals": {"type": "object", **_EXPECTED},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+_CASES_VALIDATOR = validator_for(CASES_SCHEMA)
+
+
+@dataclass
+class Outcome:
+    """What running some case files found."""
+
+    passed: int = 0
+    failed: list[str] = field(default_factory=list)  # one line per failing value
+    failed_cases: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def case_files(paths: list[str]) -> list[str]:
+    """The YAML files named, or found in the folders named (recursively), sorted."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _, names in sorted(os.walk(path)):
+                found += [
+                    os.path.join(root, n) for n in sorted(names) if n.endswith((".yaml", ".yml"))
+                ]
+        else:
+            found.append(path)
+    return found
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)  # a Decimal keeps the text it was written with
+
+
+def _raw_table(doc: YamlDoc, path: Path, rows: list[dict[str, Any]]) -> RawTable:
+    header: list[str] = []
+    for row in rows:
+        header += [k for k in row if k not in header]
+    lines = [
+        (doc.at((*path, i)).line, [_cell(row.get(column)) for column in header])
+        for i, row in enumerate(rows)
+    ]
+    return RawTable(doc.file, header, lines, "", located=False)
+
+
+def _equal(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, Decimal):
+        if isinstance(actual, bool) or actual is None:
+            return False
+        try:
+            return Decimal(str(actual)) == expected
+        except InvalidOperation:
+            return False
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(
+            _equal(e, a) for e, a in zip(expected, actual, strict=True)
+        )
+    return bool(expected == actual) and type(expected) is type(actual)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def _leaves(value: Any, path: Path) -> list[tuple[Path, Any]]:
+    """Every expected value with its path; a list (flags) is one value."""
+    if isinstance(value, dict):
+        return [leaf for key, v in value.items() for leaf in _leaves(v, (*path, key))]
+    return [(path, value)]
+
+
+def _lookup(results: dict[str, Any], path: Path) -> tuple[bool, Any]:
+    current: Any = results
+    for part in path:
+        if not isinstance(current, dict) or part not in current:
+            return False, None
+        current = current[part]
+    return True, current
+
+
+def run_case(
+    doc: YamlDoc, index: int, policies: PolicySet, policies_dir: str, outcome: Outcome
+) -> None:
+    """Run one case of a loaded file and record its outcome."""
+    base: Path = ("cases", index)
+    case = doc.data["cases"][index]
+    name = case["name"]
+    period = Period.parse(case["period"])
+    if "policy" in case:
+        policy = policies.by_version(case["policy"])
+        if policy is None:
+            labels = ", ".join(p.version for p in policies.policies)
+            outcome.diagnostics.append(
+                error(
+                    doc.at((*base, "policy")),
+                    f"case '{name}': no policy version '{case['policy']}' (versions: {labels})",
+                )
+            )
+            return
+    else:
+        policy, found = version_in_force(policies, period, policies_dir)
+        if policy is None:
+            outcome.diagnostics += found
+            return
+    tables = {
+        table: _raw_table(doc, (*base, "data", table), rows) for table, rows in case["data"].items()
+    }
+    unknown = sorted(
+        set(tables)
+        - {"employees", "candidates", "ballots", "adjustments"}
+        - {m.table for m in policy.metrics.values()}
+    )
+    for table in unknown:
+        outcome.diagnostics.append(
+            error(doc.key_at((*base, "data", table)), f"case '{name}': no table '{table}' in "
+                  f"policy {policy.version}")
+        )  # fmt: skip
+    problems: list[Diagnostic] = []
+    data = assemble(period, os.path.dirname(doc.file), dict(tables), policy, problems)
+    if not has_errors(problems):
+        results, found = evaluate(policy, data, given=case.get("metrics") or {})
+        problems += found
+    if has_errors(problems):
+        outcome.diagnostics += [
+            error(d.source, f"case '{name}': {d.message}", d.kind) for d in problems if d.is_error
+        ]
+        outcome.failed_cases += 1
+        return
+    assert results is not None
+    actual = results_dict(results)
+    failures = []
+    for path, expected in _leaves(case["expect"], ()):
+        present, value = _lookup(actual, path)
+        where = doc.at((*base, "expect", *path))
+        if not present:
+            where = doc.key_at((*base, "expect", *path))
+            failures.append(f"{where}: fail: case '{name}': {path_text(path)}: no such value")
+        elif not _equal(expected, value):
+            failures.append(
+                f"{where}: fail: case '{name}': {path_text(path)}: expected {_shown(expected)}, "
+                f"got {_shown(value)}"
+            )
+    if failures:
+        outcome.failed += failures
+        outcome.failed_cases += 1
+    else:
+        outcome.passed += 1
+
+
+def run_cases(paths: list[str], policies: PolicySet, policies_dir: str) -> Outcome:
+    """Run every case of every file."""
+    outcome = Outcome()
+    for path in paths:
+        if not os.path.exists(path):
+            outcome.diagnostics.append(error(Source(path), "no such file or folder", Kind.USAGE))
+    files = [f for f in case_files(paths) if os.path.exists(f)]
+    if not files and not outcome.diagnostics:
+        outcome.diagnostics.append(
+            error(Source(", ".join(paths)), "no test case files (*.yaml) found", Kind.USAGE)
+        )
+    for file in files:
+        text, _, problems = read_text(file)
+        if text is None:
+            outcome.diagnostics += problems
+            continue
+        doc, problems = read_yaml(text, file)
+        if not has_errors(problems):
+            problems += check_schema(doc, _CASES_VALIDATOR)
+        if has_errors(problems):
+            outcome.diagnostics += problems
+            continue
+        for index in range(len(doc.data["cases"])):
+            run_case(doc, index, policies, policies_dir, outcome)
+    return outcome
