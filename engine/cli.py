@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .cases import run_cases
+from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
@@ -250,10 +250,11 @@ def _progress() -> Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]
 
 
 @cli.command()
+@click.option("--cases", is_flag=True, help="The schema of policy test case files instead.")
 @guarded
-def schema() -> None:
-    """Print the policy JSON Schema."""
-    click.echo(schema_json(), nl=False)
+def schema(cases: bool) -> None:
+    """Print the policy JSON Schema (editors use it to complete and check keys)."""
+    click.echo(schema_json(CASES_SCHEMA if cases else None), nl=False)
 
 
 @cli.command()

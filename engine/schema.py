@@ -27,62 +27,143 @@ _PATTERN_TEXT = {
     "^[A-Z]{3}$": "a three-letter currency code (like CNY)",
 }
 
-_RATE = {"type": "number", "minimum": 0, "maximum": 1}
 
-_STEP_TABLE = {
-    "type": "array",
-    "description": "A step table: rows [threshold, value]; the row with the greatest threshold "
-    "<= x "
-    "applies. Rows sorted by threshold, no threshold twice.",
-    "minItems": 1,
-    "items": {
+def key(description: str, examples: list[Any], **schema: Any) -> dict[str, Any]:
+    """A key's schema, with the description and examples that editors show while HR types."""
+    return {**schema, "description": description, "examples": examples}
+
+
+def _rate(description: str, example: float = 0.90) -> dict[str, Any]:
+    return key(description, [example], type="number", minimum=0, maximum=1)
+
+
+_STEP_TABLE = key(
+    "A step table: rows [threshold, value]; the row with the greatest threshold <= x applies. "
+    "Rows sorted by threshold (either way), no threshold twice.",
+    [[[0.95, 1.20], [0.90, 1.00], [0.00, 0.50]]],
+    type="array",
+    minItems=1,
+    items={
         "type": "array",
         "prefixItems": [{"type": "number"}, {"type": "number"}],
         "minItems": 2,
         "maxItems": 2,
     },
-    "examples": [[[0.95, 1.20], [0.90, 1.00], [0.00, 0.50]]],
-}
+)
 
-_FORMULA = {
-    "type": ["string", "number"],
-    "minLength": 1,
-    "description": "A single expression (SPEC.md, Formulas); a plain number is a constant.",
-    "examples": ["base_salary * bonus_ratio * step(performance_factor, score)", 2000],
-}
 
-_CUSTOMER = {
-    "type": "object",
-    "description": "An internal customer that appraises this department on one metric, or an "
+def _formula(description: str, examples: list[Any]) -> dict[str, Any]:
+    return key(
+        f"{description} A single expression (SPEC.md, Formulas); a plain number is a constant.",
+        examples,
+        type=["string", "number"],
+        minLength=1,
+    )
+
+
+_CUSTOMER = key(
+    "An internal customer that appraises this department on one metric with a target, or an "
     "external customer ({external: name}) that appraises nothing.",
-    "additionalProperties": False,
-    "properties": {
-        "department": {
-            "type": "string",
-            "pattern": IDENT,
-            "description": "The customer department.",
-        },
-        "metric": {"type": "string", "pattern": IDENT, "description": "The metric it appraises."},
-        "target": {**_RATE, "description": "Met when metric >= target."},
-        "weight": {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "description": "Weight in the department score (default: equal).",
-        },
-        "external": {"type": "string", "minLength": 1, "description": "An outside customer."},
+    [
+        {"department": "material_control", "metric": "delivery_rate", "target": 0.90},
+        {"external": "市场 The market"},
+    ],
+    type="object",
+    additionalProperties=False,
+    properties={
+        "department": key(
+            "The customer department (its id under departments).",
+            ["material_control"],
+            type="string",
+            pattern=IDENT,
+        ),
+        "metric": key(
+            "The metric it appraises (its id under metrics).",
+            ["delivery_rate"],
+            type="string",
+            pattern=IDENT,
+        ),
+        "target": _rate("The target: met when metric >= target (inclusive)."),
+        "weight": key(
+            "Weight of this customer in the department score (default: equal weights).",
+            [0.6],
+            type="number",
+            exclusiveMinimum=0,
+        ),
+        "external": key(
+            "An outside customer: counts as a customer, appraises nothing.",
+            ["市场 The market"],
+            type="string",
+            minLength=1,
+        ),
     },
-    "examples": [{"department": "material_control", "metric": "delivery_rate", "target": 0.90}],
-}
+)
 
-_VOTE_GATE = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["min_share", "min_turnout"],
-    "properties": {
-        "min_share": {**_RATE, "description": "Yes votes ÷ valid ballots must reach this."},
-        "min_turnout": {**_RATE, "description": "Valid ballots ÷ electorate must reach this."},
+
+def _vote_gate(description: str) -> dict[str, Any]:
+    return key(
+        description,
+        [{"min_share": 0.50, "min_turnout": 0.60}],
+        type="object",
+        additionalProperties=False,
+        required=["min_share", "min_turnout"],
+        properties={
+            "min_share": _rate("Yes votes ÷ valid ballots must reach this.", 0.50),
+            "min_turnout": _rate("Valid ballots ÷ electorate must reach this.", 0.60),
+        },
+    )
+
+
+_METRIC = key(
+    "A rate a customer appraises: Σ weight of rows meeting success ÷ Σ weight of all rows of the "
+    "appraised department.",
+    [{"label": "交货率 Delivery rate", "table": "production_orders",
+      "success": "delivered_on and delivered_on <= due_on"}],
+    type="object",
+    additionalProperties=False,
+    required=["label", "table", "success"],
+    properties={
+        "label": key("The metric's name in reports.", ["交货率 Delivery rate"], type="string"),
+        "table": key(
+            "The data table: <data>/<period>/<table>.csv (or .xlsx); its department column names "
+            "the appraised department.",
+            ["production_orders"],
+            type="string",
+            pattern=IDENT,
+        ),
+        "success": _formula(
+            "A row meeting this counts toward the rate; it reads the table's columns.",
+            ["delivered_on and delivered_on <= due_on"],
+        ),
+        "weight": _formula("Weigh rows by this instead of counting them.", ["amount"]),
+        "when_empty": key(
+            "The value when the department has no rows; without it, no rows is an error.",
+            [1.0],
+            type="number",
+        ),
     },
-}
+)  # fmt: skip
+
+_PAY_LINE = key(
+    "A line of the pay slip, computed for every employee.",
+    [{"id": "base", "label": "基本工资 Base pay", "formula": "prorate(base_salary)"}],
+    type="object",
+    additionalProperties=False,
+    required=["id", "label", "formula"],
+    properties={
+        "id": key("The line's name; later lines read it.", ["base"], type="string", pattern=IDENT),
+        "label": key("The line's name on the slip.", ["基本工资 Base pay"], type="string",
+                     minLength=1),
+        "kind": key("earning (default) or deduction.", ["deduction"],
+                    enum=["earning", "deduction"]),
+        "when": _formula("The line applies when this is true; otherwise it is 0.00 and left off "
+                         "the slip.", ['role == "manager"']),
+        "formula": _formula("The amount, rounded to 0.01 with the policy's rounding.",
+                            ["base_salary * bonus_ratio * step(performance_factor, score)"]),
+    },
+)  # fmt: skip
+
+_DEPARTMENT_EXAMPLE = {"name": "生产部 Production", "customers": [_CUSTOMER["examples"][0]]}
 
 POLICY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -94,179 +175,151 @@ POLICY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["innerpay", "version", "effective_from", "rounding", "departments", "pay"],
     "properties": {
-        "innerpay": {"const": 1, "description": "Format of this file; always 1."},
-        "version": {
-            "type": "string",
-            "minLength": 1,
-            "description": 'Label, unique across the policies folder. Quote it: "2024.05".',
-            "examples": ["2024.05"],
-        },
-        "effective_from": {
-            "type": "string",
-            "pattern": PERIOD,
-            "description": "First period this version governs (YYYY-MM).",
-            "examples": ["2024-05"],
-        },
-        "title": {"type": "string", "description": "A title for reports."},
-        "currency": {
-            "type": "string",
-            "pattern": "^[A-Z]{3}$",
-            "description": "ISO 4217 currency code.",
-            "examples": ["CNY"],
-        },
-        "rounding": {
-            "enum": ["half_up", "half_even"],
-            "description": "How every pay line is rounded to 0.01.",
-        },
-        "parameters": {
-            "type": "object",
-            "description": "Constants and step tables that formulas may use.",
-            "propertyNames": {"pattern": IDENT},
-            "additionalProperties": {"anyOf": [{"type": "number"}, _STEP_TABLE]},
-            "examples": [{"bonus_ratio": 0.30}],
-        },
-        "employee_fields": {
-            "type": "object",
-            "description": "Columns of employees.csv that formulas use, beyond id, name, "
-            "department and role, with their type.",
-            "propertyNames": {"pattern": IDENT},
-            "additionalProperties": {"enum": ["money", "decimal", "integer", "text", "date"]},
-            "examples": [{"base_salary": "money", "grade": "integer"}],
-        },
-        "metrics": {
-            "type": "object",
-            "description": "What customers appraise, computed per appraised department.",
-            "propertyNames": {"pattern": IDENT},
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["label", "table", "success"],
-                "properties": {
-                    "label": {"type": "string", "description": "Name shown in reports."},
-                    "table": {
-                        "type": "string",
-                        "pattern": IDENT,
-                        "description": "<data>/<period>/<table>.csv; its department column names "
-                        "the appraised department.",
-                    },
-                    "success": {
-                        **_FORMULA,
-                        "description": "A row meeting this counts toward the rate.",
-                    },
-                    "weight": {
-                        **_FORMULA,
-                        "description": "Weigh rows by this instead of counting.",
-                    },
-                    "when_empty": {
-                        "type": "number",
-                        "description": "Value when the department has no rows; without it, no "
-                        "rows is an error.",
-                    },
+        "innerpay": key("Format of this file; always 1.", [1], const=1),
+        "version": key(
+            'Label, unique across the policies folder. Quote it: "2024.05".',
+            ["2024.05"],
+            type="string",
+            minLength=1,
+        ),
+        "effective_from": key(
+            "First period this version governs (YYYY-MM); it governs until the next version.",
+            ["2024-05"],
+            type="string",
+            pattern=PERIOD,
+        ),
+        "title": key("A title for reports.", ["内部顾客机制 薪酬与晋升制度"], type="string"),
+        "currency": key("ISO 4217 currency code.", ["CNY"], type="string", pattern="^[A-Z]{3}$"),
+        "rounding": key(
+            "How every pay line is rounded to 0.01.", ["half_up"], enum=["half_up", "half_even"]
+        ),
+        "parameters": key(
+            "Constants and step tables that formulas may use, by name.",
+            [{"bonus_ratio": 0.30, "performance_factor": [[0.95, 1.20], [0.00, 0.50]]}],
+            type="object",
+            propertyNames={"pattern": IDENT},
+            additionalProperties={"anyOf": [{"type": "number"}, _STEP_TABLE]},
+        ),
+        "employee_fields": key(
+            "Columns of employees.csv that formulas use, beyond id, name, department and role, "
+            "with their type.",
+            [{"base_salary": "money", "grade": "integer"}],
+            type="object",
+            propertyNames={"pattern": IDENT},
+            additionalProperties={"enum": ["money", "decimal", "integer", "text", "date"]},
+        ),
+        "metrics": key(
+            "What customers appraise, computed for each appraised department, by name.",
+            [{"delivery_rate": _METRIC["examples"][0]}],
+            type="object",
+            propertyNames={"pattern": IDENT},
+            additionalProperties=_METRIC,
+        ),
+        "departments": key(
+            "Every department, by id, with the customers that appraise it.",
+            [{"production": _DEPARTMENT_EXAMPLE}],
+            type="object",
+            minProperties=1,
+            propertyNames={"pattern": IDENT},
+            additionalProperties=key(
+                "A department.",
+                [_DEPARTMENT_EXAMPLE],
+                type="object",
+                additionalProperties=False,
+                required=["name"],
+                properties={
+                    "name": key("Shown in reports.", ["生产部 Production"], type="string",
+                                minLength=1),
+                    "customers": key(
+                        "Who appraises this department; none (or []) means no customer, and the "
+                        "department is flagged no_customer.",
+                        [[_CUSTOMER["examples"][0]]],
+                        type="array",
+                        items=_CUSTOMER,
+                    ),
                 },
+            ),
+        ),
+        "pay": key(
+            "The pay slip.",
+            [{"lines": _PAY_LINE["examples"]}],
+            type="object",
+            additionalProperties=False,
+            required=["lines"],
+            properties={
+                "lines": key(
+                    "Pay lines, computed in dependency order, shown in the order written.",
+                    [_PAY_LINE["examples"]],
+                    type="array",
+                    minItems=1,
+                    items=_PAY_LINE,
+                )
             },
-        },
-        "departments": {
-            "type": "object",
-            "description": "Every department, with the customers that appraise it.",
-            "minProperties": 1,
-            "propertyNames": {"pattern": IDENT},
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "description": "Shown in reports."},
-                    "customers": {
-                        "type": "array",
-                        "description": "Who appraises this department; none means no customer.",
-                        "items": _CUSTOMER,
+        ),
+        "promotion": key(
+            "Promotion eligibility: the three gates, all together, and the ranking weights.",
+            [{"gates": {"metric": {"min": 0.90},
+                        "customer_vote": {"min_share": 0.50, "min_turnout": 0.60},
+                        "own_vote": {"min_share": 0.50, "min_turnout": 0.60}},
+              "weights": {"metric": 0.4, "customer_vote": 0.3, "own_vote": 0.3}}],
+            type="object",
+            additionalProperties=False,
+            required=["gates", "weights"],
+            properties={
+                "gates": key(
+                    "A: the metric; B: the customer vote; C: the own department's vote.",
+                    [{"metric": {"min": 0.90}}],
+                    type="object",
+                    additionalProperties=False,
+                    required=["metric", "customer_vote", "own_vote"],
+                    properties={
+                        "metric": key(
+                            "A: the score of the candidate's department.",
+                            [{"min": 0.90}],
+                            type="object",
+                            additionalProperties=False,
+                            required=["min"],
+                            properties={"min": _rate("The score must reach this.")},
+                        ),
+                        "customer_vote": _vote_gate("B: elected by the customer department(s)."),
+                        "own_vote": _vote_gate("C: elected by the candidate's own department."),
                     },
-                },
-            },
-        },
-        "pay": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["lines"],
-            "properties": {
-                "lines": {
-                    "type": "array",
-                    "minItems": 1,
-                    "description": "Pay lines, computed for every employee in dependency order.",
-                    "items": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["id", "label", "formula"],
-                        "properties": {
-                            "id": {"type": "string", "pattern": IDENT},
-                            "label": {"type": "string", "minLength": 1},
-                            "kind": {
-                                "enum": ["earning", "deduction"],
-                                "description": "Default earning.",
-                            },
-                            "when": {**_FORMULA, "description": "The line applies when true."},
-                            "formula": _FORMULA,
-                        },
-                        "examples": [
-                            {
-                                "id": "base",
-                                "label": "基本工资 Base pay",
-                                "formula": "prorate(base_salary)",
-                            }
-                        ],
+                ),
+                "weights": key(
+                    "Rank eligible candidates by w_metric × score + w_customer × customer share "
+                    "+ w_own × own share.",
+                    [{"metric": 0.4, "customer_vote": 0.3, "own_vote": 0.3}],
+                    type="object",
+                    additionalProperties=False,
+                    required=["metric", "customer_vote", "own_vote"],
+                    properties={
+                        "metric": key("Weight of the department score.", [0.4], type="number",
+                                      minimum=0),
+                        "customer_vote": key("Weight of the customer share.", [0.3],
+                                             type="number", minimum=0),
+                        "own_vote": key("Weight of the own share.", [0.3], type="number",
+                                        minimum=0),
                     },
-                }
+                ),
             },
-        },
-        "promotion": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["gates", "weights"],
-            "properties": {
-                "gates": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["metric", "customer_vote", "own_vote"],
-                    "properties": {
-                        "metric": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["min"],
-                            "properties": {
-                                "min": {**_RATE, "description": "A: the department score."}
-                            },
-                        },
-                        "customer_vote": {**_VOTE_GATE, "description": "B: the customer vote."},
-                        "own_vote": {**_VOTE_GATE, "description": "C: the own department vote."},
-                    },
-                },
-                "weights": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["metric", "customer_vote", "own_vote"],
-                    "description": "Rank the eligible candidates by these weights.",
-                    "properties": {
-                        "metric": {"type": "number", "minimum": 0},
-                        "customer_vote": {"type": "number", "minimum": 0},
-                        "own_vote": {"type": "number", "minimum": 0},
-                    },
-                },
+        ),
+        "review": key(
+            "Review flags for optimisation or elimination (优化/淘汰).",
+            [{"below_target_periods": 3}],
+            type="object",
+            additionalProperties=False,
+            properties={
+                "below_target_periods": key(
+                    "A department below target this many periods in a row is flagged "
+                    "below_target.",
+                    [3],
+                    type="integer",
+                    minimum=1,
+                )
             },
-        },
-        "review": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "below_target_periods": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "A department below target this many periods in a row is "
-                    "flagged.",
-                }
-            },
-        },
+        ),
     },
-}
+}  # fmt: skip
 
 
 def _is_integer(checker: Any, instance: Any) -> bool:
@@ -282,9 +335,9 @@ _Validator = jsonschema.validators.extend(Draft202012Validator, type_checker=_TY
 _VALIDATOR = _Validator(POLICY_SCHEMA)
 
 
-def schema_json() -> str:
-    """The schema as `innerpay schema` prints it."""
-    return json.dumps(POLICY_SCHEMA, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+def schema_json(schema: dict[str, Any] | None = None) -> str:
+    """A schema (the policy's by default) as `innerpay schema` prints it."""
+    return json.dumps(schema or POLICY_SCHEMA, ensure_ascii=False, indent=2) + "\n"
 
 
 def path_text(path: Path) -> str:

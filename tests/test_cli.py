@@ -217,3 +217,42 @@ def test_module_entry_point_runs(company: Path) -> None:
         check=False,
     )
     assert re.fullmatch(r"innerpay, version \d+\.\d+\.\d+\n", done.stdout)
+
+
+def _keys(schema: object, path: str = "") -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """Every key a policy can have, with its schema."""
+    found = []
+    if isinstance(schema, dict):
+        for name, sub in schema.get("properties", {}).items():
+            found.append((f"{path}.{name}", sub))
+            found += _keys(sub, f"{path}.{name}")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and ("properties" in extra or "description" in extra):
+            found.append((f"{path}.*", extra))
+            found += _keys(extra, f"{path}.*")
+        items = schema.get("items")
+        if isinstance(items, dict):
+            found += _keys(items, f"{path}[]")
+    return found
+
+
+def test_every_key_of_the_schema_has_a_description_and_examples() -> None:
+    from innerpay.schema import POLICY_SCHEMA
+
+    keys = _keys(POLICY_SCHEMA)
+    assert len(keys) > 40
+    missing = [path for path, sub in keys if not sub.get("description") or not sub.get("examples")]
+    assert missing == []
+
+
+def test_the_reference_policies_name_the_schema_for_editors() -> None:
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schema/policy.schema.json"
+
+
+def test_the_cases_schema_file_is_the_printed_one() -> None:
+    published = (ROOT / "schema" / "cases.schema.json").read_text(encoding="utf-8")
+    assert published == run_cli(["schema", "--cases"]).stdout
+    reference = (ROOT / "policies" / "tests" / "reference.yaml").read_text(encoding="utf-8")
+    assert reference.startswith("# yaml-language-server: $schema=../../schema/cases.schema.json\n")
