@@ -30,6 +30,7 @@ from .periods import Period, PeriodError
 from .policy import load_policies, load_version, version_in_force
 from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
+from .scaffold import init_repository
 from .schema import schema_json
 from .verify import verify_run
 
@@ -90,8 +91,18 @@ def data_option(f: F) -> F:
         "--data",
         default=None,
         metavar="DIR",
-        help="Folder of period data, one subfolder per period (default: fixtures).",
+        help="Folder of period data, one subfolder per period (default: fixtures, or data where "
+        "there is no fixtures folder but a data folder).",
     )(f)
+
+
+def default_data(data: str | None) -> str:
+    """--data as given; by default `fixtures`, or `data` (an `innerpay init` repository)."""
+    if data is not None:
+        return data
+    if not os.path.isdir("fixtures") and os.path.isdir("data"):
+        return "data"
+    return "fixtures"
 
 
 def strict_option(f: F) -> F:
@@ -163,7 +174,7 @@ def validate(
     """
     policy_set, diagnostics = load_policies(policies)
     if period is not None and not has_errors(diagnostics):
-        options = RunOptions(policies=policies, data=data or "fixtures", encoding=encoding)
+        options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
         computed = compute_results(period, options, policy_set)
         diagnostics += [d for d in computed.diagnostics if d not in diagnostics]
     elif data is not None and period is None:
@@ -220,7 +231,7 @@ def compute(
     """
     options = RunOptions(
         policies=policies,
-        data=data or "fixtures",
+        data=default_data(data),
         out=out,
         formats=formats,
         templates=templates,
@@ -308,7 +319,7 @@ def explain(
     """Show how each pay line, the department score and any promotion result of one employee
     was computed: formulas with their policy file:line, every input with its value and origin,
     the rounding, and each gate as actual against required."""
-    options = RunOptions(policies=policies, data=data or "fixtures", out=out, encoding=encoding)
+    options = RunOptions(policies=policies, data=default_data(data), out=out, encoding=encoding)
     computed = compute_results(period, options)
     errors = [d for d in computed.diagnostics if d.is_error]
     finish(errors)
@@ -354,7 +365,7 @@ def diff(
     """
     policy_set, problems = load_policies(policies)
     finish([d for d in problems if d.is_error])
-    options = RunOptions(policies=policies, data=data or "fixtures", encoding=encoding)
+    options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
     sides = []
     for spec in (base, head):
         policy, found = load_version(spec, policy_set, policies)
@@ -413,6 +424,19 @@ def test_cases(paths: tuple[str, ...], policies: str) -> None:
         sys.exit(code)
     if outcome.failed_cases:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR")
+@guarded
+def init(directory: str) -> None:
+    """Start a new HR policy repository in DIR: the reference policy as a starting point, a
+    data folder, test cases, the JSON Schemas for editors, a pre-commit config and a README."""
+    finish(init_repository(directory))
+    click.echo(
+        f"created {directory}: cd {directory} && innerpay validate && innerpay test && "
+        "innerpay compute --period 2024-05"
+    )
 
 
 def _user() -> str:

@@ -1,0 +1,64 @@
+"""`innerpay init` and the pre-commit hooks: HR's repository works out of the box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from innerpay.cli import cli
+
+from .conftest import ROOT, run_cli
+
+
+def test_init_then_validate_test_and_compute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["init", "hr"])
+    assert ran.code == 0
+    assert ran.stdout == (
+        "created hr: cd hr && innerpay validate && innerpay test && innerpay compute --period 2024-05\n"
+    )
+    monkeypatch.chdir(tmp_path / "hr")
+    assert sorted(p.name for p in (tmp_path / "hr").iterdir()) == [
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "README.md",
+        "data",
+        "policies",
+        "schema",
+    ]
+    assert run_cli(["validate"]).code == 0
+    assert run_cli(["test"]).stdout == "innerpay test: 6 passed, 0 failed\n"
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 0, ran.stderr
+    assert (tmp_path / "hr" / "out" / "2024-05" / "results.json").is_file()
+    # the modelines name schema files that are there
+    assert (tmp_path / "hr" / "schema" / "policy.schema.json").is_file()
+    assert (tmp_path / "hr" / "schema" / "cases.schema.json").is_file()
+
+
+def test_init_refuses_a_folder_with_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine", encoding="utf-8")
+    ran = run_cli(["init", "busy"])
+    assert (ran.code, ran.stderr) == (
+        2,
+        "busy: error: the folder is not empty; init writes only into a new or empty folder\n",
+    )
+    assert sorted(p.name for p in (tmp_path / "busy").iterdir()) == ["notes.txt"]
+
+
+def test_the_pre_commit_hooks_run_innerpay_commands() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["innerpay-validate", "innerpay-test"]
+    for hook in hooks:
+        program, command = hook["entry"].split()
+        assert program == "innerpay" and command in cli.commands
+        assert hook["pass_filenames"] is False
+        assert hook["language"] == "python"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "id: innerpay-validate" in readme and "id: innerpay-test" in readme
