@@ -80,6 +80,17 @@ class DepartmentResult:
     flags: tuple[str, ...]
     below_target_streak: int
     headcount: int
+    trend: tuple[TrendPoint, ...] = ()  # earlier periods then this one, for the report's chart
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A department's score in one period against its (customer-weighted) target."""
+
+    period: Period
+    score: Decimal | None
+    target: Decimal | None
+    met: bool | None
 
 
 @dataclass(frozen=True)
@@ -350,15 +361,24 @@ def _score(
     return score, met
 
 
-def target_met_of(past: History, department: str, problems: list[Diagnostic]) -> bool | None:
-    """Whether a department met its targets in an earlier period, by the version in force then.
+def weighted_target(dept: Department) -> Decimal | None:
+    """The customers' targets weighted as the score is (the reference line of the chart)."""
+    internal = dept.internal_customers
+    if not internal:
+        return None
+    total = sum(((c.weight or ONE) * (c.target or ZERO) for c in internal), ZERO)
+    return total / sum((c.weight or ONE for c in internal), ZERO)
+
+
+def judge(past: History, department: str, problems: list[Diagnostic]) -> TrendPoint:
+    """A department's score and target_met in an earlier period, by the version in force then.
 
     None when that version has no such department or it has no internal customer (the streak
     ends); a metric that cannot be computed is a problem, as it would be in that period's own run.
     """
     dept = past.policy.departments.get(department)
     if dept is None or not dept.internal_customers:
-        return None
+        return TrendPoint(past.period, None, None, None)
     evaluator = Evaluator(past.policy.rounding)
     metrics = {}
     for metric_id in dept.appraised_metrics:
@@ -372,9 +392,10 @@ def target_met_of(past: History, department: str, problems: list[Diagnostic]) ->
             past.table_files.get(metric.table, metric.table),
         )
         if found is None:
-            return None
+            return TrendPoint(past.period, None, weighted_target(dept), None)
         metrics[metric_id] = found
-    return _score(dept, metrics)[1]
+    score, met = _score(dept, metrics)
+    return TrendPoint(past.period, score, weighted_target(dept), met)
 
 
 # --- pay -----------------------------------------------------------------------------------------
@@ -689,24 +710,33 @@ def _rank(results: dict[str, CandidateResult]) -> dict[str, CandidateResult]:
 # --- the period ----------------------------------------------------------------------------------
 
 
-def _streak(
-    department: str,
-    target_met: bool | None,
-    period: Period,
+def _trend(
+    dept: Department,
+    policy: Policy,
+    point: TrendPoint,
     history: Mapping[Period, History],
     problems: list[Diagnostic],
-) -> int:
-    """Consecutive periods below target, ending with this one (a missing period ends it)."""
-    if target_met is not False:
-        return 0
-    streak = 1
-    earlier = period.previous()
+) -> tuple[int, tuple[TrendPoint, ...]]:
+    """The below-target streak and the score trend of a department.
+
+    The streak counts consecutive periods below target ending with this one, as far back as
+    `below_target_periods` needs (a missing period ends it); problems of those periods are
+    problems of this run.  Earlier periods read only for the chart never stop a run.
+    """
+    needed = (policy.below_target_periods or 1) - 1
+    points = [point]
+    streak = 1 if point.met is False else 0
+    earlier = point.period.previous()
     while earlier in history:
-        if target_met_of(history[earlier], department, problems) is not False:
-            break
-        streak += 1
+        scratch: list[Diagnostic] = []
+        judged = judge(history[earlier], dept.id, scratch)
+        points.append(judged)
+        counting = streak == len(points) - 1 and len(points) - 1 <= needed
+        if counting:  # the streak reaches this period: its problems are this run's
+            problems += scratch
+            streak += judged.met is False
         earlier = earlier.previous()
-    return streak
+    return streak, tuple(reversed(points))
 
 
 def evaluate(
@@ -732,7 +762,8 @@ def evaluate(
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():
             dept = policy.departments[dept_id]
-            streak = _streak(dept_id, met, data.period, history, problems)
+            now = TrendPoint(data.period, score, weighted_target(dept), met)
+            streak, trend = _trend(dept, policy, now, history, problems)
             flags = []
             if not dept.customers:
                 flags.append(NO_CUSTOMER)
@@ -748,6 +779,7 @@ def evaluate(
                 flags=tuple(sorted(flags)),
                 below_target_streak=streak,
                 headcount=headcount.get(dept_id, 0),
+                trend=trend,
             )
         if any(p.is_error for p in problems):
             return None, problems

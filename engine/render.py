@@ -29,6 +29,7 @@ from . import __version__
 from .errors import Diagnostic, InnerpayError, Source, error
 from .evaluate import VOID_REASONS, CandidateResult, EmployeeResult, Results, VoteResult
 from .numbers import grouped, money_str, percent_str, rate_str
+from .svg import loop_diagram, trend_chart
 
 FORMATS = ("md", "html", "csv", "json")
 RESULTS_FORMAT = 1
@@ -248,6 +249,9 @@ def view(results: Results) -> dict[str, Any]:
                 "target_met": d.target_met,
                 "flags": list(d.flags),
                 "streak": d.below_target_streak,
+                "trend_svg": trend_chart(d.name, d.trend)
+                if any(p.score is not None for p in d.trend)
+                else None,
             }
         )
     loop = [
@@ -272,6 +276,7 @@ def view(results: Results) -> dict[str, Any]:
         "currency": policy.currency,
         "departments": departments,
         "loop": loop,
+        "loop_svg": loop_diagram(policy),
         "below_target_periods": policy.below_target_periods,
         "positions": [{"name": k, "candidates": v} for k, v in sorted(positions.items())],
         "gates": None

@@ -26,6 +26,8 @@ from .periods import Period
 from .policy import PolicySet, load_policies, version_in_force
 from .render import FORMATS, Rendered, render_files, template_sha256
 
+TREND_MONTHS = 6
+
 Progress = Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]]
 
 
@@ -54,6 +56,7 @@ class Computed:
     policy: Policy | None = None
     data: PeriodData | None = None
     history: dict[Period, History] = field(default_factory=dict)
+    chart_inputs: dict[str, str] = field(default_factory=dict)  # read for the HTML chart only
 
 
 def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -67,26 +70,36 @@ def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
 
 
 def load_history(
-    policies: PolicySet, period: Period, options: RunOptions, depth: int
-) -> tuple[dict[Period, History], dict[str, str], list[Diagnostic]]:
-    """The metric tables of up to ``depth`` earlier periods, each with the version in force then."""
+    policies: PolicySet, period: Period, options: RunOptions, depth: int, needed: int
+) -> tuple[dict[Period, History], dict[str, str], dict[str, str], list[Diagnostic]]:
+    """The metric tables of up to ``depth`` earlier periods, each with the version in force then.
+
+    The first ``needed`` may decide a review flag: their problems are this run's and their files
+    are inputs of the results.  Those further back only draw the HTML report's chart: one that
+    cannot be read ends the chart, and their files are named in the manifest only.
+    """
     history: dict[Period, History] = {}
     inputs: dict[str, str] = {}
+    chart_inputs: dict[str, str] = {}
     problems: list[Diagnostic] = []
     earlier = period
-    for _ in range(depth):
+    for back in range(1, depth + 1):
         earlier = earlier.previous()
         policy = policies.in_force(earlier)
         if policy is None:
             break
         past, found = load_tables(options.data, earlier, policy, options.encoding)
-        problems += found
+        if back <= needed:
+            problems += found
+        elif has_errors(found):
+            break
         if past is None:
             break
         history[earlier] = History(earlier, policy, past.tables, past.table_files)
-        inputs |= past.inputs
-        inputs[policy.file] = policy.sha256
-    return history, inputs, problems
+        read = inputs if back <= needed else chart_inputs
+        read |= past.inputs
+        read[policy.file] = policy.sha256
+    return history, inputs, chart_inputs, problems
 
 
 def compute_results(
@@ -117,8 +130,9 @@ def compute_results(
     problems += found
     if data is None or has_errors(problems):
         return Computed(None, strictly(problems, options.strict))
-    depth = (policy.below_target_periods or 1) - 1
-    history, read, found = load_history(policies, period, options, depth)
+    needed = (policy.below_target_periods or 1) - 1
+    depth = max(needed, TREND_MONTHS - 1) if "html" in options.formats else needed
+    history, read, chart_inputs, found = load_history(policies, period, options, depth, needed)
     problems += found
     arrears: tuple[Arrear, ...] = ()
     if with_arrears:
@@ -142,7 +156,7 @@ def compute_results(
         return Computed(None, problems)
     inputs = {policy.file: policy.sha256, **data.inputs, **read}
     results = replace(results, inputs=dict(sorted(inputs.items())))
-    return Computed(results, problems, policy, data, history)
+    return Computed(results, problems, policy, data, history, chart_inputs)
 
 
 def git_commit(directory: str) -> str | None:
@@ -161,9 +175,11 @@ def git_commit(directory: str) -> str | None:
     return commit if done.returncode == 0 and len(commit) == 40 else None
 
 
-def manifest(results: Results, rendered: Rendered, options: RunOptions) -> bytes:
+def manifest(
+    results: Results, rendered: Rendered, options: RunOptions, chart_inputs: dict[str, str]
+) -> bytes:
     """The manifest: every input and output with its sha256, the options, the engine version."""
-    templates = template_sha256(options.templates)
+    templates = {**chart_inputs, **template_sha256(options.templates)}
     data: dict[str, Any] = {
         "innerpay": __version__,
         "period": str(results.period),
@@ -205,7 +221,7 @@ def run_compute(
             if computed.results is None:
                 return None, computed.diagnostics
             rendered = render_files(computed.results, options.formats, options.templates, progress)
-            written = manifest(computed.results, rendered, options)
+            written = manifest(computed.results, rendered, options, computed.chart_inputs)
             with contextlib.nullcontext() if early else locked(options.out):
                 write_run(options.out, str(period), rendered.files, written)
     except InnerpayError as exc:
