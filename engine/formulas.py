@@ -285,6 +285,8 @@ def _check_node(
         return f"literal {value!r} is not allowed"
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
+            if type(node.func) in _FORBIDDEN_WORDS:  # a method call, a lambda called at once
+                return f"{_FORBIDDEN_WORDS[type(node.func)]} is not allowed in a formula"
             return "only the listed functions may be called: " + ", ".join(sorted(functions))
         name = node.func.id
         if name not in functions:

@@ -1,14 +1,16 @@
 """Writing a run safely: a lock on the output folder, a temporary folder, one move into place.
 
 A run writes ``<out>/.innerpay-tmp-<period>/`` completely (the manifest last), then swaps it with
-``<out>/<period>``.  A run killed at any moment leaves the earlier outputs as they were (or, killed
-between the two renames, restorable: the next run puts them back), and no debris that breaks the
-next run.  The lock is an advisory ``flock`` that the kernel releases when the process dies.
+``<out>/<period>`` in one atomic step (Linux ``renameat2``; elsewhere two renames, and a run killed
+between them is put back by the next run).  A run killed at any moment leaves the earlier outputs
+as they were, and no debris that breaks the next run.  The lock is an advisory ``flock`` that
+the kernel releases when the process dies.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import hashlib
@@ -35,6 +37,7 @@ def _io_error(path: str, exc: OSError) -> InnerpayError:
         errno.EACCES: "permission denied",
         errno.EROFS: "the file system is read-only",
         errno.EDQUOT: "the disk quota is exceeded",
+        errno.EFBIG: "a file is larger than this system allows (is the disk full?)",
     }.get(exc.errno or 0, exc.strerror or str(exc))
     return InnerpayError(
         [error(Source(path), f"cannot write the output: {reason}; nothing was changed", Kind.IO)]
@@ -80,6 +83,21 @@ def recover(out: str, period: str) -> None:
         shutil.rmtree(tmp)
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where that is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd = -100  # AT_FDCWD
+    done = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(done == 0)
+
+
 def sha256_bytes(data: bytes) -> str:
     """The sha256 hex digest of some bytes."""
     return hashlib.sha256(data).hexdigest()
@@ -100,9 +118,13 @@ def write_run(out: str, period: str, files: dict[str, bytes], manifest: bytes) -
             handle.write(manifest)
             handle.flush()
             os.fsync(handle.fileno())
-        if os.path.isdir(final):
+        if not os.path.isdir(final):
+            os.rename(tmp, final)
+        elif _exchange(tmp, final):
+            os.rename(tmp, old)  # the earlier run, now under the temporary name, is cleared below
+        else:  # two renames: a run killed between them is put back by recover()
             os.rename(final, old)
-        os.rename(tmp, final)
+            os.rename(tmp, final)
     except OSError as exc:
         with contextlib.suppress(OSError):
             recover(out, period)

@@ -62,7 +62,7 @@ def read_text(path: str) -> tuple[str | None, bytes, list[Diagnostic]]:
 def load_policy_text(text: str, file: str, sha256: str) -> tuple[Policy | None, list[Diagnostic]]:
     """One policy version from its text: strict YAML, schema, model, semantic checks."""
     doc, problems = read_yaml(text, file)
-    if has_errors(problems) or doc.data is None:
+    if has_errors(problems):
         return None, problems
     if not isinstance(doc.data, dict):
         return None, [

@@ -84,28 +84,36 @@ def _source(file: str, node_or_event: Any) -> Source:
 class _StrictLoader(yaml.SafeLoader):
     """PyYAML's composer without anchors, aliases or tags; problems are collected, not raised."""
 
+    MAX_REPORTED = 10  # anchors and aliases named one by one; the rest are counted
+
     def __init__(self, stream: str, file: str):
         super().__init__(stream)
         self.file = file
         self.problems: list[Diagnostic] = []
+        self.references = 0
+        self.first_hidden: Source | None = None
+
+    def _reference(self, source: Source, message: str) -> None:
+        """An anchor or alias: named while few, then counted (a billion laughs has hundreds)."""
+        self.references += 1
+        if self.references <= self.MAX_REPORTED:
+            self.problems.append(error(source, message))
+        elif self.first_hidden is None:
+            self.first_hidden = source
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(AliasEvent):
             event = self.get_event()  # type: ignore[no-untyped-call]
-            self.problems.append(
-                error(
-                    _source(self.file, event),
-                    f"alias '*{event.anchor}' is not allowed; write the value out in full",
-                )
+            self._reference(
+                _source(self.file, event),
+                f"alias '*{event.anchor}' is not allowed; write the value out in full",
             )
             return ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
         event = self.peek_event()  # type: ignore[no-untyped-call]
         if event.anchor is not None:
-            self.problems.append(
-                error(
-                    _source(self.file, event),
-                    f"anchor '&{event.anchor}' is not allowed; write each value out in full",
-                )
+            self._reference(
+                _source(self.file, event),
+                f"anchor '&{event.anchor}' is not allowed; write each value out in full",
             )
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
@@ -272,4 +280,12 @@ def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
         return doc, [error(Source(file, 1, 1), "the file is empty")]
     builder = _Builder(doc)
     doc.data = builder.build(node, ())
+    hidden = loader.references - loader.MAX_REPORTED
+    if hidden > 0 and loader.first_hidden is not None:
+        loader.problems.append(
+            error(
+                loader.first_hidden,
+                f"{hidden} more anchors or aliases from here on; none is allowed",
+            )
+        )
     return doc, loader.problems + builder.problems

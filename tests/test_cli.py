@@ -256,3 +256,13 @@ def test_the_cases_schema_file_is_the_printed_one() -> None:
     assert published == run_cli(["schema", "--cases"]).stdout
     reference = (ROOT / "policies" / "tests" / "reference.yaml").read_text(encoding="utf-8")
     assert reference.startswith("# yaml-language-server: $schema=../../schema/cases.schema.json\n")
+
+
+def test_security_md_names_tests_that_exist() -> None:
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"test_[a-z_]+\.py", text))
+    assert len(named) >= 8
+    for name in named:
+        assert (ROOT / "tests" / name).is_file(), name
+    for case in re.findall(r"tests/cases/policy/([a-z_*]+\.yaml)", text):
+        assert list((ROOT / "tests" / "cases" / "policy").glob(case)), case
