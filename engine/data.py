@@ -14,7 +14,7 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -99,7 +99,8 @@ class PeriodData:
     period: Period
     folder: str
     employees: tuple[Employee, ...] = ()
-    tables: dict[str, tuple[MetricRow, ...]] = field(default_factory=dict)
+    # metric table → appraised department → its rows
+    tables: dict[str, dict[str, tuple[MetricRow, ...]]] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
     ballots: tuple[Ballot, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
@@ -509,6 +510,14 @@ def needed_columns(policy: Policy, table: str) -> list[str]:
     return sorted(names)
 
 
+def by_department(rows: Iterable[MetricRow]) -> dict[str, tuple[MetricRow, ...]]:
+    """Rows grouped by the department they appraise, in file order within each."""
+    grouped: dict[str, list[MetricRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.department, []).append(row)
+    return {department: tuple(found) for department, found in grouped.items()}
+
+
 def type_metric_rows(
     table: RawTable, name: str, policy: Policy, problems: list[Diagnostic]
 ) -> tuple[MetricRow, ...]:
@@ -640,10 +649,11 @@ def assemble(
     """Type the raw tables of a period (from files or inline test data) into PeriodData."""
     employees_table = tables.get(EMPLOYEES)
     employees = type_employees(employees_table, policy, problems) if employees_table else ()
-    metric_tables: dict[str, tuple[MetricRow, ...]] = {}
+    metric_tables: dict[str, dict[str, tuple[MetricRow, ...]]] = {}
     for name in sorted({m.table for m in policy.metrics.values()}):
         raw = tables.get(name)
-        metric_tables[name] = type_metric_rows(raw, name, policy, problems) if raw else ()
+        rows = type_metric_rows(raw, name, policy, problems) if raw else ()
+        metric_tables[name] = by_department(rows)
     known = {e.id: e for e in employees}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)

@@ -216,7 +216,7 @@ class History:
 
     period: Period
     policy: Policy
-    tables: dict[str, tuple[MetricRow, ...]]
+    tables: dict[str, dict[str, tuple[MetricRow, ...]]]
     table_files: dict[str, str]
 
 
@@ -244,12 +244,10 @@ def compute_metric(
     problems: list[Diagnostic],
     table_file: str,
 ) -> MetricResult | None:
-    """One metric for one department over its table's rows."""
+    """One metric for one department over that department's rows of its table."""
     numerator = denominator = ZERO
     count = 0
     for row in rows:
-        if row.department != department:
-            continue
         count += 1
         try:
             weight = ONE if metric.weight is None else evaluator.run(metric.weight, row.values)
@@ -290,7 +288,7 @@ def compute_metric(
 
 def appraise(
     policy: Policy,
-    tables: Mapping[str, tuple[MetricRow, ...]],
+    tables: Mapping[str, Mapping[str, tuple[MetricRow, ...]]],
     table_files: Mapping[str, str],
     evaluator: Evaluator,
     problems: list[Diagnostic],
@@ -315,13 +313,12 @@ def appraise(
                         metric_id, metric.label, value, value, ONE, 0, False
                     )
                     continue
-                rows = tables.get(metric.table, ())
-                if not any(row.department == dept.id for row in rows):
+                if dept.id not in tables.get(metric.table, {}):
                     continue
             found = compute_metric(
                 metric,
                 dept.id,
-                tables.get(metric.table, ()),
+                tables.get(metric.table, {}).get(dept.id, ()),
                 evaluator,
                 problems,
                 table_files.get(metric.table, metric.table + ".csv"),
@@ -386,7 +383,7 @@ def judge(past: History, department: str, problems: list[Diagnostic]) -> TrendPo
         found = compute_metric(
             metric,
             department,
-            past.tables.get(metric.table, ()),
+            past.tables.get(metric.table, {}).get(department, ()),
             evaluator,
             problems,
             past.table_files.get(metric.table, metric.table),

@@ -463,6 +463,8 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         self.rounding = rounding
         self.env: Mapping[str, Any] = {}
         self.trace: list[tuple[str, Any]] | None = None  # names read, for `explain`
+        self._closures: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
+        self._keep: list[Formula] = []
         self.functions: dict[str, Callable[..., Decimal]] = {
             "step": self._step,
             "prorate": self._prorate,
@@ -473,9 +475,20 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         }
 
     def run(self, formula: Formula, env: Mapping[str, Any]) -> Any:
-        """Evaluate ``formula`` with the names of ``env``; raises :class:`FormulaError`."""
+        """Evaluate ``formula`` with the names of ``env``; raises :class:`FormulaError`.
+
+        The formula runs as a closure compiled once (see :func:`to_closure`); with a trace (for
+        `explain`) it runs through simpleeval's dispatch table, which records each name read.
+        Both implement the same semantics, and a property test holds them to it.
+        """
         self.env = env
         try:
+            if self.trace is None:
+                closure = self._closures.get(id(formula))
+                if closure is None:
+                    closure = self._closures[id(formula)] = to_closure(formula.tree, self)
+                    self._keep.append(formula)  # ids stay unique while the closure is cached
+                return closure(env)
             return self._eval(formula.tree)
         except FormulaError:
             raise
@@ -535,6 +548,112 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
     def _round(self, value: Any, places: int) -> Decimal:
         exponent = Decimal(1).scaleb(-places)
         return _number(value, "round").quantize(exponent, rounding=ROUNDING_MODES[self.rounding])
+
+
+Closure = Callable[[Mapping[str, Any]], Any]
+
+
+def _name(name: str) -> Closure:
+    def read(env: Mapping[str, Any]) -> Any:
+        try:
+            value = env[name]
+        except KeyError:
+            raise FormulaError(f"name '{name}' is not defined here", name) from None
+        if type(value) is Unavailable:
+            raise FormulaError(f"'{name}' has no value here: {value.reason}", name)
+        return value
+
+    return read
+
+
+def to_closure(node: ast.expr, evaluator: Evaluator) -> Closure:
+    """Compile a checked formula tree into nested closures, once; the same semantics as the
+    evaluator's dispatch table (the same operator functions, the same errors), without walking
+    the tree on every evaluation.  Only the whitelisted nodes exist here."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return lambda env: value
+    if isinstance(node, ast.Name):
+        return _name(node.id)
+    if isinstance(node, ast.UnaryOp):
+        unary = OPERATORS[type(node.op)]
+        operand = to_closure(node.operand, evaluator)
+        return lambda env: unary(operand(env))
+    if isinstance(node, ast.BinOp):
+        binary = OPERATORS[type(node.op)]
+        left = to_closure(node.left, evaluator)
+        if isinstance(node.op, ast.Pow):
+            exponent = node.right.value  # type: ignore[attr-defined]  # a checked literal
+            return lambda env: binary(left(env), exponent)
+        right = to_closure(node.right, evaluator)
+        return lambda env: binary(left(env), right(env))
+    if isinstance(node, ast.BoolOp):
+        parts = [to_closure(v, evaluator) for v in node.values]
+        if isinstance(node.op, ast.And):
+
+            def all_of(env: Mapping[str, Any]) -> Any:
+                value: Any = False
+                for part in parts:
+                    value = part(env)
+                    if not value:
+                        break
+                return value
+
+            return all_of
+
+        def any_of(env: Mapping[str, Any]) -> Any:
+            value: Any = False
+            for part in parts:
+                value = part(env)
+                if value:
+                    break
+            return value
+
+        return any_of
+    if isinstance(node, ast.Compare):
+        first = to_closure(node.left, evaluator)
+        steps = [
+            (OPERATORS[type(op)], to_closure(c, evaluator))
+            for op, c in zip(node.ops, node.comparators, strict=True)
+        ]
+        if len(steps) == 1:
+            compare, second = steps[0]
+            return lambda env: compare(first(env), second(env))
+
+        def chain(env: Mapping[str, Any]) -> bool:
+            right = first(env)
+            result = True
+            for compare, nxt in steps:
+                if not result:
+                    break
+                left, right = right, nxt(env)
+                result = compare(left, right)
+            return result
+
+        return chain
+    if isinstance(node, ast.IfExp):
+        test = to_closure(node.test, evaluator)
+        body = to_closure(node.body, evaluator)
+        orelse = to_closure(node.orelse, evaluator)
+        return lambda env: body(env) if test(env) else orelse(env)
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        function = evaluator.functions[node.func.id]
+        if node.func.id == "round":
+            rounded = to_closure(node.args[0], evaluator)
+            places = node.args[1].value  # type: ignore[attr-defined]  # a checked literal
+            return lambda env: function(rounded(env), places)
+        if node.func.id == "prorate":
+            amount = to_closure(node.args[0], evaluator)
+
+            def prorate(env: Mapping[str, Any]) -> Decimal:
+                evaluator.env = env  # prorate reads employed_days and period_days
+                return function(amount(env))
+
+            return prorate
+        args = [to_closure(a, evaluator) for a in node.args]
+        return lambda env: function(*(a(env) for a in args))
+    raise FormulaError(f"'{type(node).__name__}' cannot run")  # pragma: no cover - checked
 
 
 def decimal_context() -> contextlib.AbstractContextManager[decimal.Context]:

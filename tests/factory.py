@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from innerpay.data import Ballot, Candidate, Employee, MetricRow, PeriodData
+from innerpay.data import Ballot, Candidate, Employee, MetricRow, PeriodData, by_department
 from innerpay.errors import Source
 from innerpay.model import Policy
 from innerpay.periods import Period
@@ -121,7 +121,7 @@ def period_data(
         period=Period.parse(period),
         folder=f"data/{period}",
         employees=tuple(sorted(employees, key=lambda e: e.id)),
-        tables={"rows": tuple(metric_rows)},
+        tables={"rows": by_department(metric_rows)},
         candidates=tuple(
             Candidate(c, p, Source("candidates.csv", i + 2)) for i, (c, p) in enumerate(candidates)
         ),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from innerpay.errors import Source
@@ -243,3 +243,41 @@ def test_expressions_of_the_whitelist_compile_or_explain(text: str) -> None:
             Evaluator().run(formula, env)
     else:
         assert problems
+
+
+@settings(max_examples=400)
+@given(
+    st.from_regex(
+        r"(a|b|c|d|t|f|n|1|0\.5|2)( (\+|-|\*|/|<|<=|==|!=|and|or) (a|b|c|d|t|f|n|1|0\.5|2)){0,4}"
+        r"|(min|max)\((a|b|c), (a|b|c|2)\)|round\((a|c), 1\)|(a|b) if (f|n|t) else c"
+        r"|not (a|n|f)|-a \*\* 2|1 < a < 3|prorate\(a\)",
+        fullmatch=True,
+    ),
+    st.sampled_from([None, Decimal("0"), Decimal("3.5"), "x", True, dt.date(2024, 1, 1)]),
+)
+def test_closures_and_the_dispatch_table_agree(text: str, b: Any) -> None:
+    formula, _ = compile_formula(text, locate, PAY_FUNCTIONS)
+    if formula is None:
+        return
+    env = {
+        "a": Decimal("2.25"),
+        "b": b,
+        "c": Decimal("-1"),
+        "d": dt.date(2024, 5, 1),
+        "t": "text",
+        "f": False,
+        "n": None,
+        "employed_days": Decimal(10),
+        "period_days": Decimal(31),
+    }
+
+    def outcome(trace: bool) -> tuple[str, Any]:
+        evaluator = Evaluator("half_even")
+        evaluator.trace = [] if trace else None
+        with decimal_context():
+            try:
+                return ("value", evaluator.run(formula, env))
+            except FormulaError as exc:
+                return ("error", exc.message)
+
+    assert outcome(trace=False) == outcome(trace=True)
