@@ -108,9 +108,10 @@ def generate(employees: int, out: pathlib.Path, seed: int = 7) -> None:
                 if done > "2024-05-31":
                     done = "2024-05-31" if due < dt.date(2024, 5, 31) else ""
             handle.write(f"O{r:08d},{department(d)},{due},{done}\n")
-    with (folder / "candidates.csv").open("w", encoding="utf-8") as c, (
-        folder / "ballots.csv"
-    ).open("w", encoding="utf-8") as b:
+    with (
+        (folder / "candidates.csv").open("w", encoding="utf-8") as c,
+        (folder / "ballots.csv").open("w", encoding="utf-8") as b,
+    ):
         c.write("candidate,position\n")
         b.write("candidate,voter,vote\n")
         for d in range(n_depts):

@@ -412,6 +412,30 @@ def dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def dumps_results(data: dict[str, Any]) -> bytes:
+    """results.json: one line per department, employee and candidate, each a compact object.
+
+    Readable in a diff and fast to write (the C encoder, where an indented dump would use the
+    pure Python one: seconds for 100,000 employees).
+    """
+    compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    lines = ["{"]
+    items = list(data.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if isinstance(value, dict) and key in ("departments", "employees", "promotion") and value:
+            lines.append(f"  {compact(key)}: {{")
+            entries = list(value.items())
+            for j, (name, entry) in enumerate(entries):
+                tail = "," if j < len(entries) - 1 else ""
+                lines.append(f"    {compact(name)}: {compact(entry)}{tail}")
+            lines.append(f"  }}{comma}")
+        else:
+            lines.append(f"  {compact(key)}: {compact(value)}{comma}")
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def payroll_csv(results: Results) -> bytes:
     """One row per employee: id, name, department, every line, adjustments, gross, deductions,
     net."""
@@ -496,5 +520,5 @@ def render_files(
     if "csv" in formats:
         files["payroll.csv"] = payroll_csv(results)
     if "json" in formats:
-        files["results.json"] = dumps(results_dict(results))
+        files["results.json"] = dumps_results(results_dict(results))
     return Rendered(dict(sorted(files.items())))

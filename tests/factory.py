@@ -103,7 +103,7 @@ def employee(
 def rows(department: str, ok: int, total: int) -> list[MetricRow]:
     """``total`` metric rows for a department, the first ``ok`` of them successful."""
     return [
-        MetricRow(department, {"ok": Decimal(1 if i < ok else 0)}, Source("rows.csv", i + 2))
+        MetricRow(department, {"ok": Decimal(1 if i < ok else 0)}, "rows.csv", i + 2)
         for i in range(total)
     ]
 
