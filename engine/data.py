@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .errors import Diagnostic, Kind, Source, error, suggest
+from .metrics import Tallies, tally_rows
 from .model import Policy
 from .numbers import INTEGER_RE, MONEY_RE, parse_decimal
 from .periods import Period
@@ -108,8 +109,8 @@ class PeriodData:
     period: Period
     folder: str
     employees: tuple[Employee, ...] = ()
-    # metric table → appraised department → its rows
-    tables: dict[str, dict[str, tuple[MetricRow, ...]]] = field(default_factory=dict)
+    # metric table → appraised department → metric → its sums (the rows are not kept)
+    tables: dict[str, Tallies] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
     ballots: tuple[Ballot, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
@@ -131,9 +132,10 @@ class RawTable:
 
     path: str
     header: list[str]
-    rows: list[tuple[int, list[str]]]  # (line, cells)
+    rows: Iterable[tuple[int, list[str]]]  # (line, cells); from a CSV file, read once, lazily
     sha256: str
     located: bool = True  # cells have columns (not so for inline test data)
+    errors: list[Diagnostic] = field(default_factory=list)  # found while the rows are read
 
 
 def _decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
@@ -168,28 +170,53 @@ def read_csv(path: str, encoding: str = "utf-8") -> tuple[RawTable | None, list[
     if text is None:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
+    lines = _csv_rows(reader, path)
+    try:
+        _, header = next(lines)
+    except StopIteration:
+        return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
+    except _CsvError as exc:
+        return None, [_csv_error(path, exc.line, exc)]
+    table = RawTable(path, [c.strip() for c in header], [], hashlib.sha256(raw).hexdigest())
+    table.rows = _guarded(lines, table)  # read as they are typed: a large table is never held
+    return table, problems + _duplicate_columns(path, table.header)
+
+
+class _CsvError(Exception):
+    """A CSV syntax error, with the line its record starts on."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+def _csv_rows(reader: Any, path: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the line each starts on."""
     start = 1
     try:
         for cells in reader:
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                start = reader.line_num + 1
-                continue  # blank line
-            if header is None:
-                header = [c.strip() for c in cells]
-            else:
-                rows.append((start, cells))
+            if cells and not (len(cells) == 1 and not cells[0].strip()):
+                yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
-        reason = str(exc)
-        if "unexpected end of data" in reason:
-            reason = "a quoted field opened in this row is never closed"
-        return None, [data_error(Source(path, start), f"not valid CSV: {reason}")]
-    if header is None:
-        return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
-    problems += _duplicate_columns(path, header)
-    return RawTable(path, header, rows, hashlib.sha256(raw).hexdigest()), problems
+        raise _CsvError(start, str(exc)) from None
+
+
+def _csv_error(path: str, line: int, exc: Exception) -> Diagnostic:
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        reason = "a quoted field opened in this row is never closed"
+    return data_error(Source(path, line), f"not valid CSV: {reason}")
+
+
+def _guarded(
+    lines: Iterator[tuple[int, list[str]]], table: RawTable
+) -> Iterator[tuple[int, list[str]]]:
+    """The records; a CSV syntax error ends them and is kept as the table's error."""
+    try:
+        yield from lines
+    except _CsvError as exc:
+        table.errors.append(_csv_error(table.path, exc.line, exc))
 
 
 def _cell_text(value: Any) -> str:
@@ -298,6 +325,7 @@ def _rows_of_width(table: RawTable, problems: list[Diagnostic]) -> Iterator[tupl
             )
             continue
         yield line, cells
+    problems += table.errors
 
 
 def _records(table: RawTable, problems: list[Diagnostic]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -531,24 +559,15 @@ def needed_columns(policy: Policy, table: str) -> list[str]:
     return sorted(names)
 
 
-def by_department(rows: Iterable[MetricRow]) -> dict[str, tuple[MetricRow, ...]]:
-    """Rows grouped by the department they appraise, in file order within each."""
-    grouped: dict[str, list[MetricRow]] = {}
-    for row in rows:
-        grouped.setdefault(row.department, []).append(row)
-    return {department: tuple(found) for department, found in grouped.items()}
-
-
 def type_metric_rows(
     table: RawTable, name: str, policy: Policy, problems: list[Diagnostic]
-) -> tuple[MetricRow, ...]:
-    """One metric table's rows, with only the columns the formulas read typed."""
+) -> Iterator[MetricRow]:
+    """One metric table's rows, typed as they are read: only the columns the formulas read."""
     users = sorted(m.id for m in policy.metrics.values() if m.table == name)
     columns = needed_columns(policy, name)
     why = f"used by metric {', '.join(users)} in {policy.file}"
     if not _require_columns(table, ["department", *columns], why, problems):
-        return ()
-    rows: list[MetricRow] = []
+        return
     # By position rather than by name: this loop runs once per record, millions of times.
     at_department = table.header.index("department")
     picks = [(column, table.header.index(column)) for column in columns]
@@ -572,8 +591,7 @@ def type_metric_rows(
                 except CellError as exc:
                     problems.append(data_error(_at(table, line, column), f"{column}: {exc}"))
             continue
-        rows.append(MetricRow(department, values, path, line))
-    return tuple(rows)
+        yield MetricRow(department, values, path, line)
 
 
 def _rows_with(
@@ -674,11 +692,11 @@ def assemble(
     """Type the raw tables of a period (from files or inline test data) into PeriodData."""
     employees_table = tables.get(EMPLOYEES)
     employees = type_employees(employees_table, policy, problems) if employees_table else ()
-    metric_tables: dict[str, dict[str, tuple[MetricRow, ...]]] = {}
+    metric_tables: dict[str, Tallies] = {}
     for name in sorted({m.table for m in policy.metrics.values()}):
         raw = tables.get(name)
-        rows = type_metric_rows(raw, name, policy, problems) if raw else ()
-        metric_tables[name] = by_department(rows)
+        rows = type_metric_rows(raw, name, policy, problems) if raw else iter(())
+        metric_tables[name] = tally_rows(policy, name, rows, problems)
     known = {e.id: e for e in employees}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)

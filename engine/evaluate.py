@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .data import Adjustment, Employee, MetricRow, PeriodData
+from .data import Adjustment, Employee, PeriodData
 from .errors import Diagnostic, Kind, Source, error, warning
 from .formulas import (
     Evaluator,
@@ -25,6 +25,7 @@ from .formulas import (
     Unavailable,
     decimal_context,
 )
+from .metrics import Tallies, Tally
 from .model import Department, Metric, PayLine, Policy
 from .numbers import ONE, ZERO, round_money
 from .periods import Period
@@ -216,56 +217,24 @@ class History:
 
     period: Period
     policy: Policy
-    tables: dict[str, dict[str, tuple[MetricRow, ...]]]
+    tables: dict[str, Tallies]
     table_files: dict[str, str]
 
 
 # --- metrics and departments ---------------------------------------------------------------------
 
 
-def _row_error(metric: Metric, part: str, row: MetricRow, exc: FormulaError) -> Diagnostic:
-    message = f"metric '{metric.id}' {part}: {exc.message}"
-    if isinstance(exc, MissingValue):
-        empty = sorted(name for name, value in row.values.items() if value is None)
-        formula = metric.success if part == "success" else metric.weight
-        used = [n for n in empty if formula and n in formula.name_set]
-        if used:
-            message += f" ({', '.join(used)} is empty)"
-            if part == "success":
-                message += f"; guard it, like '{used[0]} and ...'"
-    return error(row.source, message, Kind.DATA)
-
-
 def compute_metric(
     metric: Metric,
     department: str,
-    rows: tuple[MetricRow, ...],
-    evaluator: Evaluator,
+    tally: Tally | None,
     problems: list[Diagnostic],
     table_file: str,
 ) -> MetricResult | None:
-    """One metric for one department over that department's rows of its table."""
-    numerator = denominator = ZERO
-    count = 0
-    for row in rows:
-        count += 1
-        try:
-            weight = ONE if metric.weight is None else evaluator.run(metric.weight, row.values)
-            if weight is None:
-                raise MissingValue("the weight is empty")
-            if type(weight) is not Decimal:
-                raise FormulaError(f"the weight must be a number, not {_kind(weight)}")
-        except FormulaError as exc:
-            problems.append(_row_error(metric, "weight", row, exc))
-            continue
-        try:
-            success = evaluator.run(metric.success, row.values)
-        except FormulaError as exc:
-            problems.append(_row_error(metric, "success", row, exc))
-            continue
-        denominator += weight
-        if success:
-            numerator += weight
+    """One metric of one department from its tally: Σ successful weight ÷ Σ weight."""
+    count = tally.rows if tally else 0
+    numerator = tally.numerator if tally else ZERO
+    denominator = tally.denominator if tally else ZERO
     if count == 0 or denominator == ZERO:
         if metric.when_empty is None:
             why = "no rows" if count == 0 else "rows whose weights add up to 0"
@@ -288,9 +257,8 @@ def compute_metric(
 
 def appraise(
     policy: Policy,
-    tables: Mapping[str, Mapping[str, tuple[MetricRow, ...]]],
+    tables: Mapping[str, Tallies],
     table_files: Mapping[str, str],
-    evaluator: Evaluator,
     problems: list[Diagnostic],
     given: Mapping[str, Mapping[str, Decimal]] | None = None,
 ) -> dict[
@@ -318,8 +286,7 @@ def appraise(
             found = compute_metric(
                 metric,
                 dept.id,
-                tables.get(metric.table, {}).get(dept.id, ()),
-                evaluator,
+                tables.get(metric.table, {}).get(dept.id, {}).get(metric_id),
                 problems,
                 table_files.get(metric.table, metric.table + ".csv"),
             )
@@ -376,15 +343,13 @@ def judge(past: History, department: str, problems: list[Diagnostic]) -> TrendPo
     dept = past.policy.departments.get(department)
     if dept is None or not dept.internal_customers:
         return TrendPoint(past.period, None, None, None)
-    evaluator = Evaluator(past.policy.rounding)
     metrics = {}
     for metric_id in dept.appraised_metrics:
         metric = past.policy.metrics[metric_id]
         found = compute_metric(
             metric,
             department,
-            past.tables.get(metric.table, {}).get(department, ()),
-            evaluator,
+            past.tables.get(metric.table, {}).get(department, {}).get(metric_id),
             problems,
             past.table_files.get(metric.table, metric.table),
         )
@@ -754,7 +719,7 @@ def evaluate(
     evaluator = Evaluator(policy.rounding)
     table_files = data.table_files
     with decimal_context():
-        appraisal = appraise(policy, data.tables, table_files, evaluator, problems, given)
+        appraisal = appraise(policy, data.tables, table_files, problems, given)
         headcount = Counter(e.department for e in data.employees)
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():

@@ -482,14 +482,22 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         Both implement the same semantics, and a property test holds them to it.
         """
         self.env = env
+        if self.trace is None:
+            return self.guarded(self.closure(formula), env)
+        return self.guarded(lambda _: self._eval(formula.tree), env)
+
+    def closure(self, formula: Formula) -> Closure:
+        """The formula compiled to a closure, once per evaluator."""
+        closure = self._closures.get(id(formula))
+        if closure is None:
+            closure = self._closures[id(formula)] = to_closure(formula.tree, self)
+            self._keep.append(formula)  # ids stay unique while the closure is cached
+        return closure
+
+    def guarded(self, closure: Closure, env: Mapping[str, Any]) -> Any:
+        """Run a closure; an arithmetic fault becomes a FormulaError that says what it was."""
         try:
-            if self.trace is None:
-                closure = self._closures.get(id(formula))
-                if closure is None:
-                    closure = self._closures[id(formula)] = to_closure(formula.tree, self)
-                    self._keep.append(formula)  # ids stay unique while the closure is cached
-                return closure(env)
-            return self._eval(formula.tree)
+            return closure(env)
         except FormulaError:
             raise
         except decimal.DivisionByZero:

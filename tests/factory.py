@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from innerpay.data import Ballot, Candidate, Employee, MetricRow, PeriodData, by_department
+from innerpay.data import Ballot, Candidate, Employee, MetricRow, PeriodData
 from innerpay.errors import Source
+from innerpay.metrics import tally_rows
 from innerpay.model import Policy
 from innerpay.periods import Period
 from innerpay.policy import load_policy_text
@@ -114,6 +115,7 @@ def period_data(
     candidates: Iterable[tuple[str, str]] = (),
     ballots: Iterable[tuple[str, str, str]] = (),
     period: str = "2024-05",
+    policy: Policy | None = None,
     **extra: Any,
 ) -> PeriodData:
     """Period data from plain values."""
@@ -121,7 +123,7 @@ def period_data(
         period=Period.parse(period),
         folder=f"data/{period}",
         employees=tuple(sorted(employees, key=lambda e: e.id)),
-        tables={"rows": by_department(metric_rows)},
+        tables={"rows": tally_rows(policy or make_policy(), "rows", metric_rows, [])},
         candidates=tuple(
             Candidate(c, p, Source("candidates.csv", i + 2)) for i, (c, p) in enumerate(candidates)
         ),
