@@ -170,15 +170,15 @@ def read_csv(path: str, encoding: str = "utf-8") -> tuple[RawTable | None, list[
     if text is None:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    lines = _csv_rows(reader, path)
     try:
-        _, header = next(lines)
+        _, header = next(_csv_rows(reader, path))
     except StopIteration:
         return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
     except _CsvError as exc:
         return None, [_csv_error(path, exc.line, exc)]
     table = RawTable(path, [c.strip() for c in header], [], hashlib.sha256(raw).hexdigest())
-    table.rows = _guarded(lines, table)  # read as they are typed: a large table is never held
+    # the rows are read as they are typed: a large table is never held in memory
+    table.rows = _csv_rows(reader, path, table.errors)
     return table, problems + _duplicate_columns(path, table.header)
 
 
@@ -190,16 +190,23 @@ class _CsvError(Exception):
         self.line = line
 
 
-def _csv_rows(reader: Any, path: str) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank records with the line each starts on."""
-    start = 1
+def _csv_rows(
+    reader: Any, path: str, errors: list[Diagnostic] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the line each starts on.
+
+    A CSV syntax error ends them: raised for the header, kept in ``errors`` for the rows.
+    """
+    start = reader.line_num + 1
     try:
         for cells in reader:
             if cells and not (len(cells) == 1 and not cells[0].strip()):
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _CsvError(start, str(exc)) from None
+        if errors is None:
+            raise _CsvError(start, str(exc)) from None
+        errors.append(_csv_error(path, start, exc))
 
 
 def _csv_error(path: str, line: int, exc: Exception) -> Diagnostic:
@@ -207,16 +214,6 @@ def _csv_error(path: str, line: int, exc: Exception) -> Diagnostic:
     if "unexpected end of data" in reason:
         reason = "a quoted field opened in this row is never closed"
     return data_error(Source(path, line), f"not valid CSV: {reason}")
-
-
-def _guarded(
-    lines: Iterator[tuple[int, list[str]]], table: RawTable
-) -> Iterator[tuple[int, list[str]]]:
-    """The records; a CSV syntax error ends them and is kept as the table's error."""
-    try:
-        yield from lines
-    except _CsvError as exc:
-        table.errors.append(_csv_error(table.path, exc.line, exc))
 
 
 def _cell_text(value: Any) -> str:

@@ -463,7 +463,7 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         self.rounding = rounding
         self.env: Mapping[str, Any] = {}
         self.trace: list[tuple[str, Any]] | None = None  # names read, for `explain`
-        self._closures: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
+        self._closures: dict[tuple[int, bool], Callable[[Mapping[str, Any]], Any]] = {}
         self._keep: list[Formula] = []
         self.functions: dict[str, Callable[..., Decimal]] = {
             "step": self._step,
@@ -486,13 +486,22 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
             return self.guarded(self.closure(formula), env)
         return self.guarded(lambda _: self._eval(formula.tree), env)
 
-    def closure(self, formula: Formula) -> Closure:
-        """The formula compiled to a closure, once per evaluator."""
-        closure = self._closures.get(id(formula))
+    def closure(self, formula: Formula, columns: bool = False) -> Closure:
+        """The formula compiled to a function, once per evaluator.
+
+        With ``columns`` (a metric table's row), every name is a column that the row has.
+        """
+        key = (id(formula), columns)
+        closure = self._closures.get(key)
         if closure is None:
-            closure = self._closures[id(formula)] = to_closure(formula.tree, self)
-            self._keep.append(formula)  # ids stay unique while the closure is cached
+            closure = self._closures[key] = to_closure(formula.tree, self, columns)
+            self._keep.append(formula)  # ids stay unique while the function is cached
         return closure
+
+    def with_env(self, env: Mapping[str, Any], function: Callable[..., Any], *args: Any) -> Any:
+        """Call a function that reads the environment (prorate)."""
+        self.env = env
+        return function(*args)
 
     def guarded(self, closure: Closure, env: Mapping[str, Any]) -> Any:
         """Run a closure; an arithmetic fault becomes a FormulaError that says what it was."""
@@ -561,107 +570,109 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
 Closure = Callable[[Mapping[str, Any]], Any]
 
 
-def _name(name: str) -> Closure:
-    def read(env: Mapping[str, Any]) -> Any:
-        try:
-            value = env[name]
-        except KeyError:
-            raise FormulaError(f"name '{name}' is not defined here", name) from None
-        if type(value) is Unavailable:
-            raise FormulaError(f"'{name}' has no value here: {value.reason}", name)
-        return value
-
-    return read
+def _read(name: str, env: Mapping[str, Any]) -> Any:
+    """A name's value, or a FormulaError saying why it has none."""
+    try:
+        value = env[name]
+    except KeyError:
+        raise FormulaError(f"name '{name}' is not defined here", name) from None
+    if type(value) is Unavailable:
+        raise FormulaError(f"'{name}' has no value here: {value.reason}", name)
+    return value
 
 
-def to_closure(node: ast.expr, evaluator: Evaluator) -> Closure:
-    """Compile a checked formula tree into nested closures, once; the same semantics as the
-    evaluator's dispatch table (the same operator functions, the same errors), without walking
-    the tree on every evaluation.  Only the whitelisted nodes exist here."""
-    if isinstance(node, ast.Constant):
-        value = node.value
-        return lambda env: value
-    if isinstance(node, ast.Name):
-        return _name(node.id)
-    if isinstance(node, ast.UnaryOp):
-        unary = OPERATORS[type(node.op)]
-        operand = to_closure(node.operand, evaluator)
-        return lambda env: unary(operand(env))
-    if isinstance(node, ast.BinOp):
-        binary = OPERATORS[type(node.op)]
-        left = to_closure(node.left, evaluator)
-        if isinstance(node.op, ast.Pow):
-            exponent = node.right.value  # type: ignore[attr-defined]  # a checked literal
-            return lambda env: binary(left(env), exponent)
-        right = to_closure(node.right, evaluator)
-        return lambda env: binary(left(env), right(env))
-    if isinstance(node, ast.BoolOp):
-        parts = [to_closure(v, evaluator) for v in node.values]
-        if isinstance(node.op, ast.And):
+def _chain(
+    first: Any, steps: tuple[tuple[Callable[[Any, Any], bool], Callable[[Any], Any]], ...]
+) -> bool:
+    """A chained comparison (a < b < c): each operand read only while the chain holds."""
+    right = first
+    result = True
+    for compare, operand in steps:
+        if not result:
+            break
+        left, right = right, operand(None)
+        result = compare(left, right)
+    return result
 
-            def all_of(env: Mapping[str, Any]) -> Any:
-                value: Any = False
-                for part in parts:
-                    value = part(env)
-                    if not value:
-                        break
-                return value
 
-            return all_of
+class _Compiler:
+    """Turns a checked formula tree into the source of one Python function, and compiles it.
 
-        def any_of(env: Mapping[str, Any]) -> Any:
-            value: Any = False
-            for part in parts:
-                value = part(env)
-                if value:
-                    break
-            return value
+    Only the whitelisted nodes exist here, and each becomes what the dispatch table would do:
+    names are read from the environment by name (never Python variables), operators and
+    functions are innerpay's own (kept in tuples the code indexes), literals are the Decimals of
+    the tree.  No text of the formula becomes code: names and literals are passed by reference.
+    """
 
-        return any_of
-    if isinstance(node, ast.Compare):
-        first = to_closure(node.left, evaluator)
-        steps = [
-            (OPERATORS[type(op)], to_closure(c, evaluator))
-            for op, c in zip(node.ops, node.comparators, strict=True)
-        ]
-        if len(steps) == 1:
-            compare, second = steps[0]
-            return lambda env: compare(first(env), second(env))
+    def __init__(self, evaluator: Evaluator, columns: bool):
+        self.evaluator = evaluator
+        self.columns = columns  # a metric row: every name is a column that is there
+        self.objects: list[Any] = []
 
-        def chain(env: Mapping[str, Any]) -> bool:
-            right = first(env)
-            result = True
-            for compare, nxt in steps:
-                if not result:
-                    break
-                left, right = right, nxt(env)
-                result = compare(left, right)
-            return result
+    def ref(self, value: Any) -> str:
+        self.objects.append(value)
+        return f"K[{len(self.objects) - 1}]"
 
-        return chain
-    if isinstance(node, ast.IfExp):
-        test = to_closure(node.test, evaluator)
-        body = to_closure(node.body, evaluator)
-        orelse = to_closure(node.orelse, evaluator)
-        return lambda env: body(env) if test(env) else orelse(env)
-    if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)
-        function = evaluator.functions[node.func.id]
-        if node.func.id == "round":
-            rounded = to_closure(node.args[0], evaluator)
-            places = node.args[1].value  # type: ignore[attr-defined]  # a checked literal
-            return lambda env: function(rounded(env), places)
-        if node.func.id == "prorate":
-            amount = to_closure(node.args[0], evaluator)
+    def name(self, name: str) -> str:
+        key = self.ref(name)
+        return f"v[{key}]" if self.columns else f"R({key}, v)"
 
-            def prorate(env: Mapping[str, Any]) -> Decimal:
-                evaluator.env = env  # prorate reads employed_days and period_days
-                return function(amount(env))
+    def source(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Constant):
+            return self.ref(node.value)
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.UnaryOp):
+            return f"{self.ref(OPERATORS[type(node.op)])}({self.source(node.operand)})"
+        if isinstance(node, ast.BinOp):
+            op = self.ref(OPERATORS[type(node.op)])
+            right = (
+                self.ref(node.right.value)  # type: ignore[attr-defined]  # a checked literal
+                if isinstance(node.op, ast.Pow)
+                else self.source(node.right)
+            )
+            return f"{op}({self.source(node.left)}, {right})"
+        if isinstance(node, ast.BoolOp):
+            joiner = " and " if isinstance(node.op, ast.And) else " or "
+            return "(" + joiner.join(self.source(v) for v in node.values) + ")"
+        if isinstance(node, ast.Compare):
+            if len(node.ops) == 1:
+                op = self.ref(OPERATORS[type(node.ops[0])])
+                return f"{op}({self.source(node.left)}, {self.source(node.comparators[0])})"
+            steps = ", ".join(
+                f"({self.ref(OPERATORS[type(op)])}, lambda _: {self.source(c)})"
+                for op, c in zip(node.ops, node.comparators, strict=True)
+            )
+            return f"{self.ref(_chain)}({self.source(node.left)}, ({steps},))"
+        if isinstance(node, ast.IfExp):
+            return (
+                f"({self.source(node.body)} if {self.source(node.test)} "
+                f"else {self.source(node.orelse)})"
+            )
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            name = node.func.id
+            function = self.ref(self.evaluator.functions[name])
+            if name == "round":
+                places = self.ref(node.args[1].value)  # type: ignore[attr-defined]  # literal
+                return f"{function}({self.source(node.args[0])}, {places})"
+            if name == "prorate":  # reads employed_days and period_days of the environment
+                call = self.ref(self.evaluator.with_env)
+                return f"{call}(v, {function}, {self.source(node.args[0])})"
+            return f"{function}(" + ", ".join(self.source(a) for a in node.args) + ")"
+        raise FormulaError(f"'{type(node).__name__}' cannot run")  # pragma: no cover - checked
 
-            return prorate
-        args = [to_closure(a, evaluator) for a in node.args]
-        return lambda env: function(*(a(env) for a in args))
-    raise FormulaError(f"'{type(node).__name__}' cannot run")  # pragma: no cover - checked
+    def compile(self, tree: ast.expr) -> Closure:
+        body = self.source(tree)
+        code = compile(f"lambda v: {body}", "<formula>", "eval")
+        scope = {"__builtins__": {}, "K": tuple(self.objects), "R": _read}
+        function: Closure = eval(code, scope)
+        return function
+
+
+def to_closure(tree: ast.expr, evaluator: Evaluator, columns: bool = False) -> Closure:
+    """A checked formula tree compiled once into a Python function of its environment."""
+    return _Compiler(evaluator, columns).compile(tree)
 
 
 def decimal_context() -> contextlib.AbstractContextManager[decimal.Context]:
