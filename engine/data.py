@@ -17,10 +17,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import Diagnostic, Kind, Source, error, suggest
-from .metrics import Tallies, tally_rows
+from .formulas import decimal_context
+from .metrics import Accumulator, Tallies
 from .model import Policy
 from .numbers import INTEGER_RE, MONEY_RE, parse_decimal
 from .periods import Period
@@ -51,23 +52,6 @@ class Employee:
     hired_on: dt.date | None
     left_on: dt.date | None
     source: Source
-
-
-class MetricRow(NamedTuple):
-    """One row of a metric table: its department, the typed columns formulas read, where it is.
-
-    A named tuple rather than a dataclass: there are millions of them in a large company.
-    """
-
-    department: str
-    values: dict[str, Any]
-    file: str
-    line: int
-
-    @property
-    def source(self) -> Source:
-        """The row's file and line."""
-        return Source(self.file, self.line)
 
 
 @dataclass(frozen=True)
@@ -556,39 +540,57 @@ def needed_columns(policy: Policy, table: str) -> list[str]:
     return sorted(names)
 
 
-def type_metric_rows(
+def tally_metric_table(
     table: RawTable, name: str, policy: Policy, problems: list[Diagnostic]
-) -> Iterator[MetricRow]:
-    """One metric table's rows, typed as they are read: only the columns the formulas read."""
+) -> Tallies:
+    """One metric table, typed and reduced to per-department tallies as its records stream.
+
+    Only the columns the formulas read are typed, by position; no record is kept.
+    """
     users = sorted(m.id for m in policy.metrics.values() if m.table == name)
     columns = needed_columns(policy, name)
     why = f"used by metric {', '.join(users)} in {policy.file}"
     if not _require_columns(table, ["department", *columns], why, problems):
-        return
-    # By position rather than by name: this loop runs once per record, millions of times.
-    at_department = table.header.index("department")
-    picks = [(column, table.header.index(column)) for column in columns]
+        for _ in table.rows:  # still read, so that its own errors are said
+            pass
+        problems += table.errors
+        return {}
+    header = table.header
+    width, at_department = len(header), header.index("department")
+    picks = [header.index(column) for column in columns]
+    counter = Accumulator(policy, name, columns, table.path)
     departments, path = policy.departments, table.path
-    for line, cells in _rows_of_width(table, problems):
-        department = cells[at_department]
-        if department not in departments:
-            problems.append(
-                data_error(
-                    _at(table, line, "department"),
-                    f"unknown department '{department}'{suggest(department, departments)}",
+    with decimal_context():
+        for line, cells in table.rows:
+            if len(cells) != width:
+                problems.append(
+                    data_error(
+                        Source(path, line),
+                        f"row has {len(cells)} fields; the header has {width}{_split_hint(cells)}",
+                    )
                 )
-            )
-            continue
-        try:
-            values = {column: infer_cell(cells[i]) for column, i in picks}
-        except CellError:
-            for column, i in picks:  # say what is wrong with every cell of the row
-                try:
-                    infer_cell(cells[i])
-                except CellError as exc:
-                    problems.append(data_error(_at(table, line, column), f"{column}: {exc}"))
-            continue
-        yield MetricRow(department, values, path, line)
+                continue
+            department = cells[at_department]
+            if department not in departments:
+                problems.append(
+                    data_error(
+                        _at(table, line, "department"),
+                        f"unknown department '{department}'{suggest(department, departments)}",
+                    )
+                )
+                continue
+            try:
+                values = [infer_cell(cells[i]) for i in picks]
+            except CellError:
+                for column, i in zip(columns, picks, strict=True):  # every bad cell of the row
+                    try:
+                        infer_cell(cells[i])
+                    except CellError as exc:
+                        problems.append(data_error(_at(table, line, column), f"{column}: {exc}"))
+                continue
+            counter.add(department, values, line, problems)
+    problems += table.errors
+    return counter.tallies()
 
 
 def _rows_with(
@@ -692,8 +694,7 @@ def assemble(
     metric_tables: dict[str, Tallies] = {}
     for name in sorted({m.table for m in policy.metrics.values()}):
         raw = tables.get(name)
-        rows = type_metric_rows(raw, name, policy, problems) if raw else iter(())
-        metric_tables[name] = tally_rows(policy, name, rows, problems)
+        metric_tables[name] = tally_metric_table(raw, name, policy, problems) if raw else {}
     known = {e.id: e for e in employees}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)

@@ -463,7 +463,7 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         self.rounding = rounding
         self.env: Mapping[str, Any] = {}
         self.trace: list[tuple[str, Any]] | None = None  # names read, for `explain`
-        self._closures: dict[tuple[int, bool], Callable[[Mapping[str, Any]], Any]] = {}
+        self._closures: dict[tuple[int, Any], Callable[[Any], Any]] = {}
         self._keep: list[Formula] = []
         self.functions: dict[str, Callable[..., Decimal]] = {
             "step": self._step,
@@ -486,15 +486,15 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
             return self.guarded(self.closure(formula), env)
         return self.guarded(lambda _: self._eval(formula.tree), env)
 
-    def closure(self, formula: Formula, columns: bool = False) -> Closure:
+    def closure(self, formula: Formula, positions: Mapping[str, int] | None = None) -> Closure:
         """The formula compiled to a function, once per evaluator.
 
-        With ``columns`` (a metric table's row), every name is a column that the row has.
+        With ``positions`` (a metric table's row), every name is a typed cell of the row.
         """
-        key = (id(formula), columns)
+        key = (id(formula), tuple(sorted(positions.items())) if positions is not None else None)
         closure = self._closures.get(key)
         if closure is None:
-            closure = self._closures[key] = to_closure(formula.tree, self, columns)
+            closure = self._closures[key] = to_closure(formula.tree, self, positions)
             self._keep.append(formula)  # ids stay unique while the function is cached
         return closure
 
@@ -503,7 +503,7 @@ class Evaluator(SimpleEval):  # type: ignore[misc]  # simpleeval has no type hin
         self.env = env
         return function(*args)
 
-    def guarded(self, closure: Closure, env: Mapping[str, Any]) -> Any:
+    def guarded(self, closure: Closure, env: Any) -> Any:
         """Run a closure; an arithmetic fault becomes a FormulaError that says what it was."""
         try:
             return closure(env)
@@ -604,9 +604,9 @@ class _Compiler:
     the tree.  No text of the formula becomes code: names and literals are passed by reference.
     """
 
-    def __init__(self, evaluator: Evaluator, columns: bool):
+    def __init__(self, evaluator: Evaluator, positions: Mapping[str, int] | None):
         self.evaluator = evaluator
-        self.columns = columns  # a metric row: every name is a column that is there
+        self.positions = positions  # a metric row: each name is a typed cell at this position
         self.objects: list[Any] = []
 
     def ref(self, value: Any) -> str:
@@ -614,8 +614,9 @@ class _Compiler:
         return f"K[{len(self.objects) - 1}]"
 
     def name(self, name: str) -> str:
-        key = self.ref(name)
-        return f"v[{key}]" if self.columns else f"R({key}, v)"
+        if self.positions is not None:
+            return f"v[{self.positions[name]}]"
+        return f"R({self.ref(name)}, v)"
 
     def source(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
@@ -670,9 +671,12 @@ class _Compiler:
         return function
 
 
-def to_closure(tree: ast.expr, evaluator: Evaluator, columns: bool = False) -> Closure:
-    """A checked formula tree compiled once into a Python function of its environment."""
-    return _Compiler(evaluator, columns).compile(tree)
+def to_closure(
+    tree: ast.expr, evaluator: Evaluator, positions: Mapping[str, int] | None = None
+) -> Closure:
+    """A checked formula tree compiled once into a Python function of its environment (a
+    mapping of names, or with ``positions`` a list of a metric row's typed cells)."""
+    return _Compiler(evaluator, positions).compile(tree)
 
 
 def decimal_context() -> contextlib.AbstractContextManager[decimal.Context]:

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from innerpay.data import Ballot, Candidate, Employee, MetricRow, PeriodData
+from innerpay.data import Ballot, Candidate, Employee, PeriodData, RawTable, tally_metric_table
 from innerpay.errors import Source
-from innerpay.metrics import tally_rows
 from innerpay.model import Policy
 from innerpay.periods import Period
 from innerpay.policy import load_policy_text
@@ -101,17 +100,14 @@ def employee(
     )
 
 
-def rows(department: str, ok: int, total: int) -> list[MetricRow]:
+def rows(department: str, ok: int, total: int) -> list[tuple[str, str]]:
     """``total`` metric rows for a department, the first ``ok`` of them successful."""
-    return [
-        MetricRow(department, {"ok": Decimal(1 if i < ok else 0)}, "rows.csv", i + 2)
-        for i in range(total)
-    ]
+    return [(department, "1" if i < ok else "0") for i in range(total)]
 
 
 def period_data(
     employees: Iterable[Employee],
-    metric_rows: Iterable[MetricRow] = (),
+    metric_rows: Iterable[tuple[str, str]] = (),
     candidates: Iterable[tuple[str, str]] = (),
     ballots: Iterable[tuple[str, str, str]] = (),
     period: str = "2024-05",
@@ -123,7 +119,19 @@ def period_data(
         period=Period.parse(period),
         folder=f"data/{period}",
         employees=tuple(sorted(employees, key=lambda e: e.id)),
-        tables={"rows": tally_rows(policy or make_policy(), "rows", metric_rows, [])},
+        tables={
+            "rows": tally_metric_table(
+                RawTable(
+                    "rows.csv",
+                    ["department", "ok"],
+                    [(i + 2, list(r)) for i, r in enumerate(metric_rows)],
+                    "",
+                ),
+                "rows",
+                policy or make_policy(),
+                [],
+            )
+        },
         candidates=tuple(
             Candidate(c, p, Source("candidates.csv", i + 2)) for i, (c, p) in enumerate(candidates)
         ),
