@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .data import Adjustment, Employee, PeriodData
 from .errors import Diagnostic, Kind, Source, error, warning
@@ -94,9 +94,9 @@ class TrendPoint:
     met: bool | None
 
 
-@dataclass(frozen=True)
-class LineResult:
-    """One pay line of one employee, rounded as the slip shows it."""
+class LineResult(NamedTuple):
+    """One pay line of one employee, rounded as the slip shows it (a named tuple: there is one
+    per line and employee)."""
 
     id: str
     label: str
@@ -365,9 +365,27 @@ def judge(past: History, department: str, problems: list[Diagnostic]) -> TrendPo
 
 def employed_days(employee: Employee, period: Period) -> int:
     """Calendar days employed in the period, both ends included (left_on is the last day)."""
+    if employee.hired_on is None and employee.left_on is None:
+        return period.days
     start = max(employee.hired_on or period.first_day, period.first_day)
     end = min(employee.left_on or period.last_day, period.last_day)
     return max((end - start).days + 1, 0)
+
+
+def base_env(
+    policy: Policy,
+    period: Period,
+    dept: Department,
+    metrics: dict[str, MetricResult],
+    score: Any,
+    met: Any,
+) -> dict[str, Any]:
+    """The names every employee of a department shares: parameters, the department's, the
+    period's.  Built once per department; each employee's are added to a copy."""
+    env: dict[str, Any] = dict(policy.parameters)
+    env.update(department_names(policy, dept, metrics, score, met))
+    env["period_days"] = Decimal(period.days)
+    return env
 
 
 def department_names(
@@ -395,7 +413,7 @@ def pay_employee(
     policy: Policy,
     employee: Employee,
     period: Period,
-    department_names: dict[str, Any],
+    base_env: dict[str, Any],
     adjustments: tuple[Adjustment, ...],
     evaluator: Evaluator,
     failures: list[tuple[PayLine, Formula, Employee, FormulaError]],
@@ -404,21 +422,18 @@ def pay_employee(
 ) -> EmployeeResult | None:
     """Every pay line of one employee, in dependency order, each rounded.
 
+    ``base_env`` holds the names common to the employee's department (see :func:`base_env`).
     With ``traces``, each line's list receives the names its formulas read, with their values
     (for `explain`): only what was evaluated, so short-circuited branches stay out.
     """
     days = employed_days(employee, period)
-    env: dict[str, Any] = dict(policy.parameters)
+    env = dict(base_env)
     env.update(employee.fields)
-    env.update(department_names)
-    env.update(
-        id=employee.id,
-        name=employee.name,
-        department=employee.department,
-        role=employee.role,
-        period_days=Decimal(period.days),
-        employed_days=Decimal(days),
-    )
+    env["id"] = employee.id
+    env["name"] = employee.name
+    env["department"] = employee.department
+    env["role"] = employee.role
+    env["employed_days"] = Decimal(days)
     amounts: dict[str, LineResult] = {}
     failed = False
     for line in policy.evaluation_order:
@@ -745,9 +760,14 @@ def evaluate(
             )
         if any(p.is_error for p in problems):
             return None, problems
-        dept_names = {
-            d.id: department_names(
-                policy, d, appraisal[d.id][0], appraisal[d.id][2], appraisal[d.id][3]
+        envs = {
+            d.id: base_env(
+                policy,
+                data.period,
+                d,
+                appraisal[d.id][0],
+                appraisal[d.id][2],
+                appraisal[d.id][3],
             )
             for d in policy.departments.values()
         }
@@ -764,7 +784,7 @@ def evaluate(
                 policy,
                 employee,
                 data.period,
-                dept_names[employee.department],
+                envs[employee.department],
                 tuple(by_employee.get(employee.id, ())),
                 evaluator,
                 failures,

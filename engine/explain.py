@@ -19,7 +19,7 @@ from .evaluate import (
     CandidateResult,
     DepartmentResult,
     Results,
-    department_names,
+    base_env,
     employed_days,
     pay_employee,
 )
@@ -167,8 +167,13 @@ def explain(
     dept = results.departments[employee.department]
     traces: dict[str, list[tuple[str, Any]]] = {}
     with decimal_context():
-        names = department_names(
-            policy, policy.departments[dept.id], dept.metrics, dept.score, dept.target_met
+        names = base_env(
+            policy,
+            data.period,
+            policy.departments[dept.id],
+            dept.metrics,
+            dept.score,
+            dept.target_met,
         )
         pay_employee(
             policy,

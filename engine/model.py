@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from .errors import Diagnostic, Source
@@ -131,12 +132,12 @@ class Policy:
     doc: YamlDoc = field(repr=False, compare=False)
     order: tuple[str, ...] = ()  # line ids in dependency order (set by the checks)
 
-    @property
+    @cached_property
     def lines_by_id(self) -> dict[str, PayLine]:
         """The pay lines by id."""
         return {line.id: line for line in self.lines}
 
-    @property
+    @cached_property
     def evaluation_order(self) -> tuple[PayLine, ...]:
         """The pay lines in the order they are computed."""
         by_id = self.lines_by_id
