@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -269,26 +269,8 @@ def diff_results(base: Results, head: Results) -> Diff:
         for e in sorted(set(base.employees) | set(head.employees))
     ]
     company = _totals("company", everyone)
-    appraisals = []
-    for dept_id in sorted(set(base.departments) | set(head.departments)):
-        bd, hd = base.departments.get(dept_id), head.departments.get(dept_id)
-        for key in ("score", "target_met", "flags"):
-            bv = None if bd is None else getattr(bd, key)
-            hv = None if hd is None else getattr(hd, key)
-            if bv != hv:
-                appraisals.append(
-                    {"department": dept_id, "what": key, "base": _plain(bv), "head": _plain(hv)}
-                )
-    promotion = []
-    for cid in sorted(set(base.candidates) | set(head.candidates)):
-        bc, hc = base.candidates.get(cid), head.candidates.get(cid)
-        for key in ("eligible", "rank", "score"):
-            bv = None if bc is None else getattr(bc, key)
-            hv = None if hc is None else getattr(hc, key)
-            if bv != hv:
-                promotion.append(
-                    {"candidate": cid, "what": key, "base": _plain(bv), "head": _plain(hv)}
-                )
+    appraisals = _changed(base.departments, head.departments, ("score", "target_met", "flags"))
+    promotion = _changed(base.candidates, head.candidates, ("eligible", "rank", "score"))
     return Diff(
         period=str(base.period),
         base={"version": base.policy.version, "file": base.policy.file},
@@ -300,6 +282,22 @@ def diff_results(base: Results, head: Results) -> Diff:
         appraisals=appraisals,
         promotion=promotion,
     )
+
+
+def _changed(
+    base: Mapping[str, Any], head: Mapping[str, Any], keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The values of ``keys`` that differ, per id (a department or a candidate)."""
+    side = "candidate" if keys[0] == "eligible" else "department"
+    found = []
+    for key_id in sorted(set(base) | set(head)):
+        b, h = base.get(key_id), head.get(key_id)
+        for key in keys:
+            bv = None if b is None else getattr(b, key)
+            hv = None if h is None else getattr(h, key)
+            if bv != hv:
+                found.append({side: key_id, "what": key, "base": _plain(bv), "head": _plain(hv)})
+    return found
 
 
 def _plain(value: Any) -> Any:

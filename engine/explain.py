@@ -26,6 +26,7 @@ from .evaluate import (
 from .formulas import Evaluator, StepTable, decimal_context
 from .model import Policy
 from .numbers import grouped, money_str, percent_str, rate_str
+from .render import adjustment_dict, arrear_dict
 
 EXPLAIN_FORMAT = 1
 
@@ -266,29 +267,8 @@ def explain(
             ],
         },
         "lines": lines,
-        "adjustments": [
-            {
-                "label": a.label,
-                "kind": a.kind,
-                "amount": money_str(a.amount),
-                "reason": a.reason,
-                "approved_by": a.approved_by,
-                "source": str(a.source),
-            }
-            for a in paid.adjustments
-        ],
-        "arrears": [
-            {
-                "label": r.label,
-                "kind": r.kind,
-                "amount": money_str(r.amount),
-                "period": str(r.period),
-                "due": money_str(r.due),
-                "paid": money_str(r.paid),
-                "version": r.version,
-            }
-            for r in paid.arrears
-        ],
+        "adjustments": [{**adjustment_dict(a), "source": str(a.source)} for a in paid.adjustments],
+        "arrears": [arrear_dict(r) for r in paid.arrears],
         "totals": {
             "gross": money_str(paid.gross),
             "deductions": money_str(paid.deductions),

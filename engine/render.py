@@ -26,8 +26,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
+from .data import Adjustment
 from .errors import Diagnostic, InnerpayError, Source, error
-from .evaluate import VOID_REASONS, CandidateResult, EmployeeResult, Results, VoteResult
+from .evaluate import (
+    VOID_REASONS,
+    Arrear,
+    CandidateResult,
+    EmployeeResult,
+    Results,
+    VoteResult,
+)
 from .numbers import grouped, money_str, percent_str, rate_str
 from .svg import loop_diagram, trend_chart
 
@@ -320,6 +328,30 @@ def _opt(value: Decimal | None) -> str | None:
     return None if value is None else rate_str(value)
 
 
+def adjustment_dict(a: Adjustment) -> dict[str, str]:
+    """An adjustment as results.json and explain show it."""
+    return {
+        "label": a.label,
+        "kind": a.kind,
+        "amount": money_str(a.amount),
+        "reason": a.reason,
+        "approved_by": a.approved_by,
+    }
+
+
+def arrear_dict(r: Arrear) -> dict[str, str]:
+    """An arrears line as results.json and explain show it."""
+    return {
+        "period": str(r.period),
+        "label": r.label,
+        "kind": r.kind,
+        "amount": money_str(r.amount),
+        "paid": money_str(r.paid),
+        "due": money_str(r.due),
+        "version": r.version,
+    }
+
+
 def results_dict(results: Results) -> dict[str, Any]:
     """Every computed value, money and rates as strings (SPEC.md, results.json)."""
     policy = results.policy
@@ -351,28 +383,8 @@ def results_dict(results: Results) -> dict[str, Any]:
                 "role": e.role,
                 "employed_days": e.employed_days,
                 "lines": {x.id: money_str(x.amount) for x in e.lines},
-                "adjustments": [
-                    {
-                        "label": a.label,
-                        "kind": a.kind,
-                        "amount": money_str(a.amount),
-                        "reason": a.reason,
-                        "approved_by": a.approved_by,
-                    }
-                    for a in e.adjustments
-                ],
-                "arrears": [
-                    {
-                        "period": str(r.period),
-                        "label": r.label,
-                        "kind": r.kind,
-                        "amount": money_str(r.amount),
-                        "paid": money_str(r.paid),
-                        "due": money_str(r.due),
-                        "version": r.version,
-                    }
-                    for r in e.arrears
-                ],
+                "adjustments": [adjustment_dict(a) for a in e.adjustments],
+                "arrears": [arrear_dict(r) for r in e.arrears],
                 "gross": money_str(e.gross),
                 "deductions": money_str(e.deductions),
                 "net": money_str(e.net),
