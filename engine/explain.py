@@ -26,7 +26,7 @@ from .evaluate import (
 from .formulas import Evaluator, StepTable, decimal_context
 from .model import Policy
 from .numbers import grouped, money_str, percent_str, rate_str
-from .render import adjustment_dict, arrear_dict
+from .render import adjustment_dict, arrear_dict, vote_dict
 
 EXPLAIN_FORMAT = 1
 
@@ -101,20 +101,6 @@ def _origin(
 def _gates(c: CandidateResult, results: Results) -> dict[str, Any]:
     promotion = results.policy.promotion
     assert promotion is not None
-
-    def vote(v: Any) -> dict[str, Any]:
-        return {
-            "yes": v.yes,
-            "valid": v.valid,
-            "electorate": v.electorate,
-            "share": _value(v.share),
-            "min_share": _value(v.min_share),
-            "turnout": _value(v.turnout),
-            "min_turnout": _value(v.min_turnout),
-            "passed": v.passed,
-            "reason": v.reason,
-        }
-
     return {
         "position": c.position,
         "gates": {
@@ -124,8 +110,8 @@ def _gates(c: CandidateResult, results: Results) -> dict[str, Any]:
                 "passed": c.metric_passed,
                 "reason": c.metric_reason,
             },
-            "customer_vote": vote(c.customer),
-            "own_vote": vote(c.own),
+            "customer_vote": vote_dict(c.customer, _value),
+            "own_vote": vote_dict(c.own, _value),
         },
         "eligible": c.eligible,
         "score": _value(c.score),

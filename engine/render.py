@@ -123,18 +123,23 @@ def _rate(value: Decimal | None) -> str:
     return "—" if value is None else percent_str(value)
 
 
-def _vote_view(vote: VoteResult) -> dict[str, Any]:
+def vote_dict(vote: VoteResult, show: Callable[[Decimal | None], Any]) -> dict[str, Any]:
+    """Gate B or C as counts, the rates shown by ``show``, and the verdict."""
     return {
         "yes": vote.yes,
         "valid": vote.valid,
         "electorate": vote.electorate,
-        "share": _rate(vote.share),
-        "turnout": _rate(vote.turnout),
-        "min_share": _rate(vote.min_share),
-        "min_turnout": _rate(vote.min_turnout),
+        "share": show(vote.share),
+        "min_share": show(vote.min_share),
+        "turnout": show(vote.turnout),
+        "min_turnout": show(vote.min_turnout),
         "passed": vote.passed,
         "reason": vote.reason,
     }
+
+
+def _vote_view(vote: VoteResult) -> dict[str, Any]:
+    return vote_dict(vote, _rate)
 
 
 def _candidate_view(c: CandidateResult) -> dict[str, Any]:
