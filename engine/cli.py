@@ -7,6 +7,7 @@ output could not be written (a full disk, no permission), 70 an internal fault.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import getpass
 import os
@@ -110,12 +111,24 @@ def strict_option(f: F) -> F:
     return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
 
 
+def parse_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """--encoding: a codec Python knows, or a usage error (exit 2)."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(
+            f"unknown encoding '{value}'; for example utf-8 or gb18030"
+        ) from None
+    return value
+
+
 def encoding_option(f: F) -> F:
     """--encoding ENC."""
     return click.option(
         "--encoding",
         default="utf-8",
         show_default=True,
+        callback=parse_encoding,
         help="Encoding of the CSV files (e.g. gb18030 for exports from Chinese Excel).",
     )(f)
 
@@ -209,6 +222,7 @@ def validate(
     "--templates",
     default=None,
     metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
     help="Folder of templates overriding the defaults, file by file.",
 )
 @encoding_option

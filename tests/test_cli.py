@@ -92,6 +92,10 @@ def test_the_loop_of_the_reference_company() -> None:
         ),
         (["validate", "--data", "fixtures"], "--data needs --period"),
         (["chain", "--format", "svg"], "'svg' is not one of 'text', 'mermaid', 'dot'"),
+        (
+            ["compute", "--period", "2024-05", "--templates", "nowhere"],
+            "Directory 'nowhere' does not exist",
+        ),
     ],
 )
 def test_wrong_usage_exits_2(company: Path, args: list[str], message: str) -> None:

@@ -77,9 +77,10 @@ def test_missing_period_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert (ran.code, ran.stderr) == (4, "data/2024-03: error: no data folder for period 2024-03\n")
 
 
-def test_unknown_encoding_is_a_data_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_encoding_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     period_with(tmp_path, [])
     monkeypatch.chdir(tmp_path)
     ran = run_cli(["compute", "--period", "2024-04", "--data", "data", "--encoding", "klingon"])
-    assert ran.code == 4
-    assert "data/2024-04/employees.csv: error: unknown encoding 'klingon'" in ran.stderr
+    assert ran.code == 2
+    assert "unknown encoding 'klingon'; for example utf-8 or gb18030" in ran.stderr
+    assert not (tmp_path / "out").exists()
