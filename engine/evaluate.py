@@ -433,6 +433,8 @@ def pay_employee(
     env["name"] = employee.name
     env["department"] = employee.department
     env["role"] = employee.role
+    env["hired_on"] = employee.hired_on  # a date, or missing (false in a condition)
+    env["left_on"] = employee.left_on
     env["employed_days"] = Decimal(days)
     amounts: dict[str, LineResult] = {}
     failed = False

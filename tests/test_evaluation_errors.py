@@ -102,3 +102,17 @@ def test_a_missing_earlier_period_ends_the_streak(company: Path) -> None:
     results = json.loads((company / "out" / "2024-05" / "results.json").read_text(encoding="utf-8"))
     assert results["departments"]["purchasing"]["flags"] == []
     assert results["departments"]["purchasing"]["below_target_streak"] == 2
+
+
+def test_hired_on_and_left_on_can_guard_a_line(company: Path) -> None:
+    edit(
+        company / "policies" / "2024-05.yaml",
+        "      when: has_customer and target_met\n      formula: prorate(team_award_amount)",
+        "      when: has_customer and target_met and not left_on\n      formula: prorate(team_award_amount)",
+    )
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    import json
+
+    results = json.loads((company / "out" / "2024-05" / "results.json").read_text(encoding="utf-8"))
+    assert results["employees"]["E006"]["lines"]["team_award"] == "0.00"  # leaves on 2024-05-20
+    assert results["employees"]["E005"]["lines"]["team_award"] == "300.00"
