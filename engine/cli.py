@@ -196,7 +196,9 @@ def validate(
     finish(diagnostics, strict)
     versions = ", ".join(p.version for p in policy_set.policies)
     checked = f"; data of {period} checked" if period else ""
-    click.echo(f"ok: {len(policy_set.policies)} policy versions valid ({versions}){checked}")
+    count = len(policy_set.policies)
+    noun = "version" if count == 1 else "versions"
+    click.echo(f"ok: {count} policy {noun} valid ({versions}){checked}")
 
 
 @cli.command()

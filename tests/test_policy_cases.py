@@ -6,6 +6,7 @@ prints for it, in order.  The lines are at the end so that they do not move the 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from innerpay.errors import sort_key
 from innerpay.policy import load_policy_file
 
-from .conftest import CASES, expected_lines, run_cli
+from .conftest import CASES, ROOT, expected_lines, run_cli
 
 POLICY_CASES = sorted((CASES / "policy").glob("*.yaml"))
 
@@ -113,3 +114,28 @@ def test_validate_output_for_every_case_at_once(
     ran = run_cli(["validate"])
     assert ran.code == 3
     assert ran.stderr == snapshot
+
+
+def test_the_example_policy_of_the_spec_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = ROOT.parent / "shared" / "SPEC.md"
+    if not spec.exists():
+        pytest.skip("shared/SPEC.md is not beside this repository")
+    example = re.search(r"```yaml\n(.*?)```", spec.read_text(encoding="utf-8"), re.S)
+    assert example is not None
+    # the example leaves out three departments ("alike"): complete them, change nothing else
+    text = example.group(1).replace(
+        "departments:\n",
+        "departments:\n  material_control: {name: 物控部 Material Control}\n"
+        "  finance: {name: 财务部 Finance}\n",
+    )
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "spec.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["validate"])
+    assert ran.code == 0, ran.stderr
+    assert [line.split(": warning: ")[1] for line in ran.stderr.splitlines()] == [
+        "department 'material_control' has no customer: it is flagged no_customer (no value on the internal market chain)",
+        "department 'finance' has no customer: it is flagged no_customer (no value on the internal market chain)",
+    ]
