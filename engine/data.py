@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from . import columnar
 from .errors import Diagnostic, Kind, Source, error, suggest
 from .formulas import decimal_context
 from .metrics import Accumulator, Tallies
@@ -120,10 +121,15 @@ class RawTable:
     sha256: str
     located: bool = True  # cells have columns (not so for inline test data)
     errors: list[Diagnostic] = field(default_factory=list)  # found while the rows are read
+    tallies: Tallies | None = None  # a metric table already counted by the columnar path
+
+
+def _utf8(encoding: str) -> bool:
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
 
 def _decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    codec = "utf-8-sig" if _utf8(encoding) else encoding
     try:
         return raw.decode(codec), []
     except UnicodeDecodeError as exc:
@@ -694,7 +700,10 @@ def assemble(
     metric_tables: dict[str, Tallies] = {}
     for name in sorted({m.table for m in policy.metrics.values()}):
         raw = tables.get(name)
-        metric_tables[name] = tally_metric_table(raw, name, policy, problems) if raw else {}
+        if raw is not None and raw.tallies is not None:
+            metric_tables[name] = raw.tallies
+        else:
+            metric_tables[name] = tally_metric_table(raw, name, policy, problems) if raw else {}
     known = {e.id: e for e in employees}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
@@ -717,14 +726,26 @@ def assemble(
 
 
 def _read_all(
-    folder: str, names: list[str], optional: list[str], encoding: str, problems: list[Diagnostic]
+    folder: str,
+    names: list[str],
+    optional: list[str],
+    encoding: str,
+    problems: list[Diagnostic],
+    policy: Policy,
 ) -> dict[str, RawTable | None]:
     tables: dict[str, RawTable | None] = {}
+    metric_tables = {m.table for m in policy.metrics.values()}
     for name in names + optional:
         path, found = find_table(folder, name)
         if name in optional and not os.path.exists(path) and not found:
             tables[name] = None
             continue
+        if name in metric_tables and not found and _utf8(encoding) and path.endswith(".csv"):
+            counted = columnar.tally_file(path, name, policy, needed_columns(policy, name))
+            if counted is not None:
+                tallies, sha256 = counted
+                tables[name] = RawTable(path, [], [], sha256, tallies=tallies)
+                continue
         table, found = read_table(folder, name, encoding)
         problems += found
         tables[name] = table
@@ -741,7 +762,7 @@ def load_period(
     problems: list[Diagnostic] = []
     metric_tables = sorted({m.table for m in policy.metrics.values()})
     optional = [CANDIDATES, BALLOTS, ADJUSTMENTS]
-    tables = _read_all(folder, [EMPLOYEES, *metric_tables], optional, encoding, problems)
+    tables = _read_all(folder, [EMPLOYEES, *metric_tables], optional, encoding, problems, policy)
     return assemble(period, folder, tables, policy, problems), problems
 
 
@@ -754,5 +775,5 @@ def load_tables(
         return None, []
     problems: list[Diagnostic] = []
     metric_tables = sorted({m.table for m in policy.metrics.values()})
-    tables = _read_all(folder, metric_tables, [], encoding, problems)
+    tables = _read_all(folder, metric_tables, [], encoding, problems, policy)
     return assemble(period, folder, tables, policy, problems), problems

@@ -250,9 +250,10 @@ def compute_metric(
         return MetricResult(
             metric.id, metric.label, metric.when_empty, numerator, denominator, count, True
         )
-    return MetricResult(
-        metric.id, metric.label, numerator / denominator, numerator, denominator, count, False
-    )
+    value = numerator / denominator
+    if not value:
+        value = ZERO  # not 0E+2: a zero rate reads 0, whatever the scale of the amounts
+    return MetricResult(metric.id, metric.label, value, numerator, denominator, count, False)
 
 
 def appraise(

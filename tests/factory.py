@@ -27,11 +27,7 @@ parameters:
 employee_fields:
   base_salary: money
 metrics:
-  rate:
-    label: Rate
-    table: rows
-    success: ok == 1
-departments:
+{metric}departments:
   a:
     name: A
     customers:
@@ -70,10 +66,20 @@ DEFAULT_LINES = """\
 """
 
 
-def make_policy(lines: str = DEFAULT_LINES, rounding: str = "half_up") -> Policy:
+DEFAULT_METRIC = """\
+  rate:
+    label: Rate
+    table: rows
+    success: ok == 1
+"""
+
+
+def make_policy(
+    lines: str = DEFAULT_LINES, rounding: str = "half_up", metric: str = DEFAULT_METRIC
+) -> Policy:
     """A three-department policy (a and b appraise each other, c has no customer)."""
     policy, problems = load_policy_text(
-        BASE.format(lines=lines, rounding=rounding), "t.yaml", "0" * 64
+        BASE.format(lines=lines, rounding=rounding, metric=metric), "t.yaml", "0" * 64
     )
     assert policy is not None, [str(p) for p in problems]
     return policy

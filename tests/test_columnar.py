@@ -1,0 +1,171 @@
+"""The columnar path (pyarrow) gives exactly what the row path gives, or steps aside."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from innerpay import columnar
+from innerpay.data import RawTable, needed_columns, tally_metric_table
+
+from .conftest import ROOT, run_cli
+from .factory import make_policy
+
+PERIODS = sorted(p.name for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+
+
+def test_pyarrow_is_there_for_the_tests() -> None:
+    assert columnar.available()  # the test extra installs it: these tests must not pass empty
+
+
+def test_every_fixture_period_gives_the_same_results(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[str] = []
+    real = columnar._tally
+
+    def counting(path: str, *args: object) -> object:
+        found = real(path, *args)  # type: ignore[arg-type]
+        used.append(path)
+        return found
+
+    for period in PERIODS:
+        assert (
+            run_cli(["compute", "--period", period, "--out", "rows", "--format", "json"]).code == 0
+        )
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "_tally", counting)
+    for period in PERIODS:
+        assert (
+            run_cli(["compute", "--period", period, "--out", "columns", "--format", "json"]).code
+            == 0
+        )
+        rows = json.loads((company / "rows" / period / "results.json").read_text(encoding="utf-8"))
+        columns = json.loads(
+            (company / "columns" / period / "results.json").read_text(encoding="utf-8")
+        )
+        assert columns == rows, period
+    assert len(used) >= len(PERIODS) * 5  # every metric table of every period went columnar
+
+
+def test_a_bad_cell_sends_the_table_to_the_row_path(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    shipments = company / "fixtures" / "2024-04" / "shipments.csv"
+    shipments.write_text(
+        shipments.read_text(encoding="utf-8").replace(",2024-04-28\n", ",2024-4-28\n"),
+        encoding="utf-8",
+    )
+    ran = run_cli(["compute", "--period", "2024-04"])
+    assert ran.code == 4
+    assert (
+        "fixtures/2024-04/shipments.csv:21:5: error: shipped_on: '2024-4-28' is not an ISO date"
+        in ran.stderr
+    )
+
+
+CELLS = st.sampled_from(
+    [
+        "",
+        "2024-05-01",
+        "2024-05-02",
+        "2024-05-31",
+        "2024-02-30",
+        "1",
+        "0",
+        "2.50",
+        "-3",
+        "x",
+        "ab",
+        "12,0",
+    ]
+)
+FORMULAS = [
+    "x and x <= z",
+    "x == z",
+    "not x or x > z",
+    "x != z and z",
+    "x",
+    "not x",
+    'x == "x" or z == "ab"',
+    "x >= 1 and z < 2.50",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(FORMULAS),
+    st.booleans(),
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), CELLS, CELLS), min_size=1, max_size=12),
+)
+def test_columnar_tallies_equal_row_tallies(
+    tmp_path_factory: pytest.TempPathFactory,
+    formula: str,
+    weighed: bool,
+    records: list[tuple[str, str, str]],
+) -> None:
+    metric = f"  rate:\n    label: Rate\n    table: rows\n    success: '{formula}'\n"
+    if weighed:
+        metric += "    weight: z\n"
+    policy = make_policy(metric=metric)
+    folder = tmp_path_factory.mktemp("columnar")
+    path = folder / "rows.csv"
+    path.write_text(
+        "department,x,z\n" + "".join(f"{d},{x},{z}\n" for d, x, z in records), encoding="utf-8"
+    )
+    columns = needed_columns(policy, "rows")
+    try:
+        fast = columnar._tally(str(path), "rows", policy, columns)
+    except (columnar.Fallback, columnar.pa.ArrowException):
+        return  # the row path takes the table: nothing to compare
+    problems: list = []  # type: ignore[type-arg]
+    cells = [(i + 2, [d, x, z]) for i, (d, x, z) in enumerate(records)]
+    slow = tally_metric_table(
+        RawTable(str(path), ["department", "x", "z"], cells, ""), "rows", policy, problems
+    )
+    assert problems == []  # the columnar path only answers where the row path finds nothing wrong
+    assert fast[0] == slow
+    for by_metric in fast[0].values():
+        for tally in by_metric.values():
+            assert isinstance(tally.numerator, Decimal) and isinstance(tally.denominator, Decimal)
+
+
+CLEAN = {
+    "x and x <= z": [
+        ("a", "2024-05-01", "2024-05-02"),
+        ("a", "", "2024-05-02"),
+        ("b", "2024-05-31", "2024-05-02"),
+    ],
+    "x == z": [("a", "2.50", "2.5"), ("a", "1", "2"), ("b", "0", "0")],
+    "not x or x > z": [("a", "", "1"), ("a", "3", "1"), ("b", "1", "3")],
+    'x == "x" or z == "ab"': [("a", "x", "q"), ("a", "q", "ab"), ("b", "q", "q")],
+}
+
+
+@pytest.mark.parametrize("formula", sorted(CLEAN))
+def test_clean_tables_go_columnar_and_agree(tmp_path: Path, formula: str) -> None:
+    policy = make_policy(
+        metric=f"  rate:\n    label: Rate\n    table: rows\n    success: '{formula}'\n"
+    )
+    records = CLEAN[formula]
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "department,x,z\n" + "".join(f"{d},{x},{z}\n" for d, x, z in records), encoding="utf-8"
+    )
+    fast, _ = columnar._tally(
+        str(path), "rows", policy, needed_columns(policy, "rows")
+    )  # no Fallback
+    cells = [(i + 2, list(r)) for i, r in enumerate(records)]
+    problems: list = []  # type: ignore[type-arg]
+    slow = tally_metric_table(
+        RawTable(str(path), ["department", "x", "z"], cells, ""), "rows", policy, problems
+    )
+    assert problems == []
+    assert fast == slow
+    assert sum(t.rows for m in fast.values() for t in m.values()) == len(records)
