@@ -57,6 +57,9 @@ def round_places(value: Decimal, places: int, mode: str) -> Decimal:
 
 def money_str(value: Decimal) -> str:
     """Money as results.json and payroll.csv hold it: two decimals, no exponent, no grouping."""
+    text = str(value)
+    if len(text) > 3 and text[-3] == "." and "E" not in text:
+        return text  # already in cents, as every rounded line and every sum of them is
     return f"{value.quantize(CENT, context=CONTEXT):f}"
 
 

@@ -142,8 +142,7 @@ def period_data(
             Candidate(c, p, Source("candidates.csv", i + 2)) for i, (c, p) in enumerate(candidates)
         ),
         ballots=tuple(
-            Ballot(c, v, vote, Source("ballots.csv", i + 2))
-            for i, (c, v, vote) in enumerate(ballots)
+            Ballot(c, v, vote, "ballots.csv", i + 2) for i, (c, v, vote) in enumerate(ballots)
         ),
         **extra,
     )
