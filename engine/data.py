@@ -476,62 +476,112 @@ def _at(table: RawTable, line: int, column: str) -> Source:
     return Source(table.path, line, table.header.index(column) + 1)
 
 
+def _employee_fast(
+    cells: list[str],
+    at: tuple[int, int, int, int],
+    typed: list[tuple[str, int, Any, bool]],
+    dates: tuple[int | None, int | None],
+    departments: Any,
+) -> tuple[Any, ...] | None:
+    """A row's values when every cell is right (the common case), else None: the row path
+    then says what is wrong, cell by cell."""
+    emp_id, name, department, role = (cells[i] for i in at)
+    if not (ID_RE.match(emp_id) and emp_id.strip(".") and name and role):
+        return None
+    if department not in departments:
+        return None
+    values: dict[str, Any] = {}
+    try:
+        for field_name, i, parse, required in typed:
+            text = cells[i]
+            if text == "":
+                if required:
+                    return None
+                values[field_name] = None
+            else:
+                values[field_name] = parse(text)
+        hired_on, left_on = (
+            parse_date(cells[i]) if i is not None and cells[i] else None for i in dates
+        )
+    except CellError:
+        return None
+    if hired_on and left_on and left_on < hired_on:
+        return None
+    return emp_id, name, department, role, values, hired_on, left_on
+
+
+def _employee_slow(row: _Row, policy: Policy) -> tuple[Any, ...]:
+    """A row's values, each problem with its cell (recorded on the row)."""
+    emp_id = row.get("id", _parse_id)
+    name = row.get("name", str)
+    department = row.get("department", str)
+    role = row.get("role", str)
+    if department is not None and department not in policy.departments:
+        row.fail(
+            "department",
+            f"unknown department '{department}'{suggest(department, policy.departments)}",
+        )
+    fields = policy.employee_fields
+    values = {f: row.get(f, _FIELD_PARSERS[kind], kind != "text") for f, kind in fields.items()}
+    hired_on = row.get("hired_on", parse_date, False) if "hired_on" in row.record else None
+    left_on = row.get("left_on", parse_date, False) if "left_on" in row.record else None
+    if hired_on and left_on and left_on < hired_on:
+        row.fail("left_on", f"left_on {left_on} is before hired_on {hired_on}")
+    return emp_id, name, department, role, values, hired_on, left_on
+
+
 def type_employees(
     table: RawTable, policy: Policy, problems: list[Diagnostic]
 ) -> tuple[Employee, ...]:
-    """The employees of employees.csv, typed by the policy's employee_fields."""
+    """The employees of employees.csv, typed by the policy's employee_fields.
+
+    Rows are read by position; a row with anything wrong is read again cell by cell, so that
+    every problem is said with its column.
+    """
     fields = policy.employee_fields
     why = f"declared in employee_fields of {policy.file}"
     ok = _require_columns(table, list(REQUIRED_EMPLOYEE_COLUMNS), "required", problems)
     ok = _require_columns(table, list(fields), why, problems) and ok
     if not ok:
         return ()
+    header = table.header
+    place = {name: header.index(name) for name in header}
+    at = (place["id"], place["name"], place["department"], place["role"])
+    typed = [(f, place[f], _FIELD_PARSERS[kind], kind != "text") for f, kind in fields.items()]
+    dates = (place.get("hired_on"), place.get("left_on"))
     employees: list[Employee] = []
     seen: dict[str, int] = {}
     lookalikes: dict[str, tuple[str, int]] = {}
-    for line, record in _records(table, problems):
-        row = _Row(table, line, record)
-        emp_id = row.get("id", _parse_id)
-        name = row.get("name", str)
-        department = row.get("department", str)
-        role = row.get("role", str)
-        if department is not None and department not in policy.departments:
-            row.fail(
-                "department",
-                f"unknown department '{department}'{suggest(department, policy.departments)}",
-            )
-        values = {f: row.get(f, _FIELD_PARSERS[kind], kind != "text") for f, kind in fields.items()}
-        hired_on = row.get("hired_on", parse_date, False) if "hired_on" in record else None
-        left_on = row.get("left_on", parse_date, False) if "left_on" in record else None
-        if hired_on and left_on and left_on < hired_on:
-            row.fail("left_on", f"left_on {left_on} is before hired_on {hired_on}")
+    for line, cells in _rows_of_width(table, problems):
+        row: _Row | None = None
+        parsed = _employee_fast(cells, at, typed, dates, policy.departments)
+        if parsed is None:
+            row = _Row(table, line, dict(zip(header, cells, strict=True)))
+            parsed = _employee_slow(row, policy)
+        emp_id, name, department, role, values, hired_on, left_on = parsed
         if emp_id is not None:
+            clash = None
             if emp_id in seen:
-                row.fail("id", f"duplicate employee id '{emp_id}' (first at line {seen[emp_id]})")
+                clash = f"duplicate employee id '{emp_id}' (first at line {seen[emp_id]})"
             else:
                 key = emp_id.lower().translate(_LOOKALIKE)
                 if key in lookalikes:
                     other, other_line = lookalikes[key]
-                    row.fail(
-                        "id",
+                    clash = (
                         f"employee id '{emp_id}' looks like '{other}' (line {other_line}); "
-                        "ids must differ by more than case or O/0, I/l/1",
+                        "ids must differ by more than case or O/0, I/l/1"
                     )
                 seen[emp_id] = line
                 lookalikes[key] = (emp_id, line)
-        problems += row.problems
-        if row.problems:
+            if clash:
+                row = row or _Row(table, line, dict(zip(header, cells, strict=True)))
+                row.fail("id", clash)
+        if row is not None and row.problems:
+            problems += row.problems
             continue
         employees.append(
             Employee(
-                id=emp_id,
-                name=name,
-                department=department,
-                role=role,
-                fields=values,
-                hired_on=hired_on,
-                left_on=left_on,
-                source=Source(table.path, line),
+                emp_id, name, department, role, values, hired_on, left_on, Source(table.path, line)
             )
         )
     if not employees and not any(p.source.file == table.path for p in problems):
