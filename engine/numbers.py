@@ -1,8 +1,9 @@
 """Numbers: the only way innerpay makes a number.
 
-Money never passes through a float.  Every number comes from text (YAML, CSV or a formula literal)
-through :func:`parse_decimal`, and all arithmetic runs in :data:`CONTEXT`, whatever the caller's
-decimal context is, so results do not depend on the machine.
+Money never passes through a float.  Every number comes from its text (YAML, CSV, a formula
+literal), checked against a pattern before Decimal reads it, and all arithmetic runs in
+:data:`CONTEXT`, whatever the caller's decimal context is, so results do not depend on the
+machine.  Formatting for people is here too, used only by rendering.
 """
 
 from __future__ import annotations
@@ -31,13 +32,6 @@ MONEY_RE = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?\Z")
 INTEGER_RE = re.compile(r"-?[0-9]+\Z")
 
 
-def D(text: str | int) -> Decimal:
-    """A Decimal from its text (or a whole number); never from a float."""
-    if isinstance(text, float):  # pragma: no cover - a programming error, not an input error
-        raise TypeError("floats are not allowed near money")
-    return Decimal(text)
-
-
 def parse_decimal(text: str) -> Decimal | None:
     """The Decimal written as plain ``-?digits[.digits]``, or None for anything else."""
     return Decimal(text) if DECIMAL_RE.match(text) else None
@@ -46,13 +40,6 @@ def parse_decimal(text: str) -> Decimal | None:
 def round_money(value: Decimal, mode: str) -> Decimal:
     """Round to 0.01 with a policy rounding mode (``half_up`` or ``half_even``)."""
     return value.quantize(CENT, rounding=ROUNDING_MODES[mode], context=CONTEXT)
-
-
-def round_places(value: Decimal, places: int, mode: str) -> Decimal:
-    """Round to ``places`` decimals with a policy rounding mode (the formula function ``round``)."""
-    return value.quantize(
-        Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode], context=CONTEXT
-    )
 
 
 def money_str(value: Decimal) -> str:
