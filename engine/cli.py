@@ -13,7 +13,7 @@ import getpass
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -23,7 +23,7 @@ from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
-from .evaluate import EmployeeResult
+from .evaluate import Progress, quietly
 from .explain import explain as explain_employee
 from .explain import render_text as render_explanation
 from .ledger import close_period
@@ -263,17 +263,16 @@ def compute(
     )
 
 
-def _progress() -> Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]] | None:
-    """A progress bar over the pay slips, on stderr when it is a terminal."""
+def _progress() -> Progress:
+    """Progress bars on stderr when it is a terminal (paying, rendering); nothing otherwise."""
     if not sys.stderr.isatty():
-        return None
+        return quietly
 
-    def wrap(items: Iterator[EmployeeResult]) -> Iterator[EmployeeResult]:
-        materialised = list(items)
-        with click.progressbar(materialised, label="rendering pay slips", file=sys.stderr) as bar:
+    def show(label: str, items: Sequence[Any]) -> Iterator[Any]:
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar
 
-    return wrap
+    return show
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -209,6 +209,15 @@ class Results:
     def total_net(self) -> Decimal:
         """Σ net over all employees."""
         return sum((e.net for e in self.employees.values()), ZERO)
+
+
+#: Shows how far a long loop has come: called with a label and the items, yields the items.
+Progress = Callable[[str, Sequence[Any]], Iterable[Any]]
+
+
+def quietly(_label: str, items: Sequence[Any]) -> Iterable[Any]:
+    """No progress shown."""
+    return items
 
 
 @dataclass(frozen=True)
@@ -725,6 +734,7 @@ def evaluate(
     history: Mapping[Period, History] | None = None,
     arrears: tuple[Arrear, ...] = (),
     given: Mapping[str, Mapping[str, Decimal]] | None = None,
+    progress: Progress = quietly,
 ) -> tuple[Results | None, list[Diagnostic]]:
     """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
 
@@ -782,7 +792,7 @@ def evaluate(
             arrears_of[arrear.employee].append(arrear)
         employees: dict[str, EmployeeResult] = {}
         failures: list[tuple[PayLine, Formula, Employee, FormulaError]] = []
-        for employee in data.employees:
+        for employee in progress("paying employees", data.employees):
             paid = pay_employee(
                 policy,
                 employee,

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -33,8 +33,10 @@ from .evaluate import (
     Arrear,
     CandidateResult,
     EmployeeResult,
+    Progress,
     Results,
     VoteResult,
+    quietly,
 )
 from .numbers import grouped, money_str, percent_str, rate_str
 from .svg import loop_diagram, trend_chart
@@ -506,7 +508,7 @@ def render_files(
     results: Results,
     formats: tuple[str, ...] = FORMATS,
     templates: str | None = None,
-    progress: Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]] | None = None,
+    progress: Progress = quietly,
 ) -> Rendered:
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
     files: dict[str, bytes] = {}
@@ -519,10 +521,7 @@ def render_files(
             files[f"{report}.{kind}"] = _render(env, f"{report}.{kind}.j2", templates, **context)
     if "md" in formats or "html" in formats:
         envs = {k: _environment(templates, k) for k in ("md", "html") if k in formats}
-        employees: Iterator[EmployeeResult] = iter(results.employees.values())
-        if progress is not None:
-            employees = progress(employees)
-        for e in employees:
+        for e in progress("rendering pay slips", list(results.employees.values())):
             slip = _slip_view(e, results)
             for kind, env in envs.items():
                 files[f"payslips/{e.id}.{kind}"] = _render(

@@ -11,14 +11,13 @@ import contextlib
 import json
 import os
 import subprocess
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
 from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
-from .evaluate import Arrear, EmployeeResult, History, Results, evaluate
+from .evaluate import Arrear, History, Progress, Results, evaluate, quietly
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
 from .model import Policy
 from .outputs import locked, sha256_bytes, write_run
@@ -27,8 +26,6 @@ from .policy import PolicySet, load_policies, version_in_force
 from .render import FORMATS, Rendered, render_files, template_sha256
 
 TREND_MONTHS = 6
-
-Progress = Callable[[Iterator[EmployeeResult]], Iterator[EmployeeResult]]
 
 
 @dataclass(frozen=True)
@@ -108,6 +105,7 @@ def compute_results(
     policies: PolicySet | None = None,
     policy: Policy | None = None,
     with_arrears: bool = True,
+    progress: Progress = quietly,
 ) -> Computed:
     """Load and evaluate one period; no output is written.
 
@@ -147,7 +145,7 @@ def compute_results(
         read |= closed_inputs
     if has_errors(problems):
         return Computed(None, problems)
-    results, found = evaluate(policy, data, history, arrears)
+    results, found = evaluate(policy, data, history, arrears, progress=progress)
     problems += found
     if results is not None:
         problems += unpaid_arrears(arrears, results)
@@ -204,7 +202,7 @@ def manifest(
 
 
 def run_compute(
-    period: Period, options: RunOptions, progress: Progress | None = None
+    period: Period, options: RunOptions, progress: Progress = quietly
 ) -> tuple[Results | None, list[Diagnostic]]:
     """`innerpay compute`: compute, render and write the period's outputs, all or nothing.
 
@@ -217,7 +215,7 @@ def run_compute(
             refused = refuse_closed(options.out, period)
             if refused:
                 return None, refused
-            computed = compute_results(period, options)
+            computed = compute_results(period, options, progress=progress)
             if computed.results is None:
                 return None, computed.diagnostics
             rendered = render_files(computed.results, options.formats, options.templates, progress)

@@ -270,3 +270,19 @@ def test_security_md_names_tests_that_exist() -> None:
         assert (ROOT / "tests" / name).is_file(), name
     for case in re.findall(r"tests/cases/policy/([a-z_*]+\.yaml)", text):
         assert list((ROOT / "tests" / "cases" / "policy").glob(case)), case
+
+
+def test_long_phases_report_their_progress(company: Path) -> None:
+    from innerpay.periods import Period
+    from innerpay.run import RunOptions, run_compute
+
+    seen: list[tuple[str, int]] = []
+
+    def progress(label: str, items: object) -> object:
+        assert isinstance(items, (list, tuple))
+        seen.append((label, len(items)))
+        return items
+
+    results, _ = run_compute(Period.parse("2024-05"), RunOptions(), progress)
+    assert results is not None
+    assert seen == [("paying employees", 31), ("rendering pay slips", 31)]
