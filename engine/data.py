@@ -617,20 +617,12 @@ def tally_metric_table(
         problems += table.errors
         return {}
     header = table.header
-    width, at_department = len(header), header.index("department")
+    at_department = header.index("department")
     picks = [header.index(column) for column in columns]
     counter = Accumulator(policy, name, columns, table.path)
-    departments, path = policy.departments, table.path
+    departments = policy.departments
     with decimal_context():
-        for line, cells in table.rows:
-            if len(cells) != width:
-                problems.append(
-                    data_error(
-                        Source(path, line),
-                        f"row has {len(cells)} fields; the header has {width}{_split_hint(cells)}",
-                    )
-                )
-                continue
+        for line, cells in _rows_of_width(table, problems):
             department = cells[at_department]
             if department not in departments:
                 problems.append(
@@ -650,7 +642,6 @@ def tally_metric_table(
                         problems.append(data_error(_at(table, line, column), f"{column}: {exc}"))
                 continue
             counter.add(department, values, line, problems)
-    problems += table.errors
     return counter.tallies()
 
 
