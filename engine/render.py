@@ -498,9 +498,7 @@ def _render(env: SandboxedEnvironment, name: str, templates: str | None, **conte
     try:
         template = env.get_template(name)
         return template.render(**context).encode("utf-8")
-    except jinja2.TemplateError as exc:
-        raise InnerpayError([_template_error(exc, name, templates)]) from None
-    except Exception as exc:  # a user template may fail in any way; it is their input
+    except Exception as exc:  # a user template may fail in any way (Jinja's errors included)
         raise InnerpayError([_template_error(exc, name, templates)]) from None
 
 
@@ -513,14 +511,11 @@ def render_files(
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
     files: dict[str, bytes] = {}
     context = view(results)
-    for kind in ("md", "html"):
-        if kind not in formats:
-            continue
-        env = _environment(templates, kind)
+    envs = {kind: _environment(templates, kind) for kind in ("md", "html") if kind in formats}
+    for kind, env in envs.items():
         for report in ("departments", "promotion"):
             files[f"{report}.{kind}"] = _render(env, f"{report}.{kind}.j2", templates, **context)
-    if "md" in formats or "html" in formats:
-        envs = {k: _environment(templates, k) for k in ("md", "html") if k in formats}
+    if envs:
         for e in progress("rendering pay slips", list(results.employees.values())):
             slip = _slip_view(e, results)
             for kind, env in envs.items():
