@@ -24,6 +24,7 @@ import ast
 import datetime as dt
 import hashlib
 import os
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -60,17 +61,22 @@ def available() -> bool:
     return True
 
 
-def _column_kind(column: Any) -> tuple[str, Any]:
-    """("date" | "number" | "text" | "empty", the column as this path compares it)."""
-    present = pc.drop_null(column)
+def _column_kind(column: Any, checked: set[str]) -> tuple[str, Any]:
+    """("date" | "number" | "text" | "empty", the column as this path compares it).
+
+    Each distinct cell is checked once (a date column holds a few hundred distinct texts).
+    """
+    present = pc.unique(pc.drop_null(column))
     if len(present) == 0:
         return "empty", column
     if pc.all(pc.match_substring_regex(present, DATE)).as_py():
-        for text in pc.unique(present).to_pylist():
-            try:
-                dt.date.fromisoformat(text)
-            except ValueError:
-                raise Fallback from None  # the row path says which cell is no calendar date
+        for text in present.to_pylist():
+            if text not in checked:
+                try:
+                    dt.date.fromisoformat(text)
+                except ValueError:
+                    raise Fallback from None  # the row path says which cell is no calendar date
+                checked.add(text)
         return "date", column
     if pc.all(pc.match_substring_regex(present, NUMBER)).as_py():
         dot = pc.find_substring(present, ".")
@@ -191,85 +197,169 @@ def tally_file(
         return None
 
 
-def _header(raw: bytes) -> list[str]:
-    first = raw.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
-    return first.split(",")
+def _header(path: str) -> list[str]:
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    return first.decode("utf-8-sig").rstrip("\r\n").split(",")
+
+
+#: Bytes of the file parsed at a time: the table streams through, whatever its size.
+BLOCK_BYTES = 4 * 1024 * 1024
+
+
+def _sha256_in_background(path: str) -> tuple[threading.Thread, list[str]]:
+    """The file's sha256, computed in a thread while pyarrow parses (hashlib frees the GIL)."""
+    found: list[str] = []
+
+    def digest() -> None:
+        with open(path, "rb") as handle:
+            found.append(hashlib.file_digest(handle, "sha256").hexdigest())
+
+    thread = threading.Thread(target=digest, daemon=True)
+    thread.start()
+    return thread, found
+
+
+class _Sums:
+    """Per metric and department: [successful rows, rows, Σ weight, Σ successful weight]."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, str], list[Any]] = {}
+        self.scales: dict[str, set[int]] = {}  # weight column → the scales its batches had
 
 
 def _tally(path: str, table: str, policy: Policy, columns: list[str]) -> tuple[Tallies, str]:
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    header = _header(raw)
+    header = _header(path)
     wanted = ["department", *columns]
     if len(set(header)) != len(header) or any(h != h.strip() or '"' in h for h in header):
         raise Fallback  # duplicate or quoted names: the row path's messages
     if any(name not in header for name in wanted):
         raise Fallback
-    read = pacsv.read_csv(
-        pa.BufferReader(raw),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
+    metrics = [m for m in policy.metrics.values() if m.table == table]
+    appraised = {
+        m.id: {d.id for d in policy.departments.values() if m.id in d.appraised_metrics}
+        for m in metrics
+    }
+    thread, digest = _sha256_in_background(path)
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
             include_columns=wanted,
-            column_types={name: pa.string() for name in wanted},
+            column_types={
+                name: pa.dictionary(pa.int32(), pa.string())
+                if name == "department"
+                else pa.string()
+                for name in wanted
+            },
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         ),
     )
-    departments = read["department"]
-    if pc.any(pc.is_null(departments)).as_py() or not set(
-        pc.unique(departments).to_pylist()
-    ) <= set(policy.departments):
-        raise Fallback
-    kinds = {name: _column_kind(read[name]) for name in columns}
-    vector = _Vector(kinds, read.num_rows)
+    sums = _Sums()
+    checked: set[str] = set()  # date cells already known to be calendar dates
+    for batch in reader:
+        _tally_batch(batch, metrics, appraised, policy, columns, sums, checked)
+    thread.join()
     tallies: Tallies = {}
-    for metric in policy.metrics.values():
-        if metric.table != table:
-            continue
-        appraised = sorted(
-            d.id for d in policy.departments.values() if metric.id in d.appraised_metrics
+    for metric in metrics:
+        if metric.weight is not None and len(sums.scales.get(metric.weight.text, ())) > 1:
+            raise Fallback  # amounts of different scales: the row path's sums keep each
+    weighed = {m.id for m in metrics if m.weight is not None}
+    for (metric_id, department), (hits, rows, weight, hit_weight) in sorted(sums.sums.items()):
+        numerator, denominator = (
+            (hit_weight, weight) if metric_id in weighed else (Decimal(hits), Decimal(rows))
         )
-        if not appraised:
-            continue
-        where = pc.is_in(departments, pa.array(appraised))
+        tallies.setdefault(department, {})[metric_id] = Tally(numerator, denominator, rows)
+    return tallies, digest[0]
+
+
+def _tally_batch(
+    batch: Any,
+    metrics: list[Metric],
+    appraised: dict[str, set[str]],
+    policy: Policy,
+    columns: list[str],
+    sums: _Sums,
+    checked: set[str],
+) -> None:
+    departments = batch.column(0)
+    if departments.null_count or not set(departments.dictionary.to_pylist()) <= set(
+        policy.departments
+    ):
+        raise Fallback  # an empty or unknown department: the row path's error
+    kinds = {name: _column_kind(batch.column(k + 1), checked) for k, name in enumerate(columns)}
+    vector = _Vector(kinds, batch.num_rows)
+    for metric in metrics:
+        wanted = pa.array([d in appraised[metric.id] for d in departments.dictionary.to_pylist()])
+        where = pc.take(wanted, departments.indices)
         success = vector.truth(metric.success.tree, where)
-        weight = _weight(metric, kinds, where)
-        _count(tallies, metric, departments, where, success, weight)
-    return tallies, hashlib.sha256(raw).hexdigest()
+        weight = _weight(metric, kinds, where, sums)
+        _count(sums, metric, departments, where, success, weight)
 
 
-def _weight(metric: Metric, kinds: dict[str, tuple[str, Any]], where: Any) -> Any:
+def _weight(metric: Metric, kinds: dict[str, tuple[str, Any]], where: Any, sums: _Sums) -> Any:
     if metric.weight is None:
         return None
     tree = metric.weight.tree
-    if not isinstance(tree, ast.Name) or kinds[tree.id][0] != "number":
+    if not isinstance(tree, ast.Name) or kinds[tree.id][0] not in ("number", "empty"):
         raise Fallback
     column = kinds[tree.id][1]
     if pc.any(pc.and_(where, pc.is_null(column))).as_py():
         raise Fallback  # an empty weight: the row path's error
+    if kinds[tree.id][0] == "empty":
+        return None  # no row of this batch is appraised: nothing is counted
+    sums.scales.setdefault(metric.weight.text, set()).add(int(column.type.scale))
     return column
 
 
 def _count(
-    tallies: Tallies, metric: Metric, departments: Any, where: Any, success: Any, weight: Any
+    sums: _Sums, metric: Metric, departments: Any, where: Any, success: Any, weight: Any
 ) -> None:
-    data = {"department": departments, "hit": pc.cast(success, pa.int64())}
-    if weight is not None:
-        data["weight"] = weight
-        data["hit_weight"] = pc.if_else(success, weight, pa.scalar(Decimal(0), weight.type))
-    frame = pa.table(data).filter(where)
-    aggregates = [("hit", "sum"), ("department", "count")]
-    if weight is not None:
-        aggregates += [("weight", "sum"), ("hit_weight", "sum")]
-    grouped = frame.group_by("department").aggregate(aggregates).to_pylist()
-    for row in grouped:
-        count = int(row["department_count"])
-        if weight is None:
-            numerator, denominator = Decimal(row["hit_sum"]), Decimal(count)
+    """Add one batch's counts (and weights) per department to ``sums``."""
+    names = departments.dictionary.to_pylist()
+    counted: list[tuple[int, Any, Any, Any]] = []  # (department index, rows, Σ weight, Σ hit)
+    if weight is None:
+        # counting needs no grouping engine (importing pyarrow's would import pandas too)
+        rows = _counts(pc.filter(departments.indices, where))
+        hits = _counts(pc.filter(departments.indices, pc.and_(where, success)))
+        counted = [(k, n, None, hits.get(k, 0)) for k, n in rows.items()]
+    else:
+        hit_weight = pc.if_else(success, weight, pa.scalar(Decimal(0), weight.type))
+        frame = pa.table(
+            {"k": departments.indices, "hit": pc.cast(success, pa.int64()), "weight": weight,
+             "hit_weight": hit_weight}
+        ).filter(where)  # fmt: skip
+        if frame.num_rows == 0:
+            return
+        aggregates = [("hit", "sum"), ("k", "count"), ("weight", "sum"), ("hit_weight", "sum")]
+        for row in frame.group_by("k").aggregate(aggregates).to_pylist():
+            counted.append((row["k"], row["k_count"], row["weight_sum"], row["hit_weight_sum"]))
+            sums.sums.setdefault((metric.id, names[row["k"]]), [0, 0, None, None])[0] += int(
+                row["hit_sum"]
+            )
+    for k, rows_here, weight_sum, hit in counted:
+        found = sums.sums.setdefault((metric.id, names[k]), [0, 0, None, None])
+        found[1] += int(rows_here)
+        if weight_sum is None:
+            found[0] += int(hit)
         else:
-            numerator, denominator = row["hit_weight_sum"], row["weight_sum"]
-        tallies.setdefault(row["department"], {})[metric.id] = Tally(numerator, denominator, count)
+            found[2] = weight_sum if found[2] is None else found[2] + weight_sum
+            found[3] = hit if found[3] is None else found[3] + hit
+
+
+def _counts(indices: Any) -> dict[int, int]:
+    """How many times each department index occurs."""
+    counts = pc.value_counts(indices)
+    return dict(
+        zip(
+            counts.field("values").to_pylist(),
+            counts.field("counts").to_pylist(),
+            strict=True,
+        )
+    )
 
 
 __all__ = ["available", "tally_file"]

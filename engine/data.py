@@ -14,7 +14,7 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -98,7 +98,7 @@ class PeriodData:
 
     period: Period
     folder: str
-    employees: tuple[Employee, ...] = ()
+    employees: Sequence[Employee] = ()  # sorted by id
     # metric table → appraised department → metric → its sums (the rows are not kept)
     tables: dict[str, Tallies] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
@@ -106,6 +106,21 @@ class PeriodData:
     adjustments: tuple[Adjustment, ...] = ()
     inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
     table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
+    roster: Any = None  # employees.csv over whole columns (innerpay.bulk.Roster), if so read
+
+    def department_of(self) -> dict[str, str]:
+        """Each employee's department, by id."""
+        if self.roster is not None:
+            return dict(zip(self.roster.ids, self.roster.departments, strict=True))
+        return {e.id: e.department for e in self.employees}
+
+    def employee(self, emp_id: str) -> Employee | None:
+        """The employee with this id, if any."""
+        find = getattr(self.employees, "find", None)
+        if find is not None:
+            found: Employee | None = find(emp_id)
+            return found
+        return next((e for e in self.employees if e.id == emp_id), None)
 
 
 def data_error(source: Source, message: str) -> Diagnostic:
@@ -127,6 +142,7 @@ class RawTable:
     located: bool = True  # cells have columns (not so for inline test data)
     errors: list[Diagnostic] = field(default_factory=list)  # found while the rows are read
     tallies: Tallies | None = None  # a metric table already counted by the columnar path
+    roster: Any = None  # employees.csv already read over whole columns (innerpay.bulk)
 
 
 def _utf8(encoding: str) -> bool:
@@ -663,7 +679,7 @@ def _rows_with(
 
 
 def type_candidates(
-    table: RawTable | None, employees: dict[str, Employee], problems: list[Diagnostic]
+    table: RawTable | None, employees: Container[str], problems: list[Diagnostic]
 ) -> tuple[Candidate, ...]:
     """candidates.csv: each an employee of the period, once."""
     found: dict[str, Candidate] = {}
@@ -717,7 +733,7 @@ def type_ballots(
 
 
 def type_adjustments(
-    table: RawTable | None, employees: dict[str, Employee], problems: list[Diagnostic]
+    table: RawTable | None, employees: Container[str], problems: list[Diagnostic]
 ) -> tuple[Adjustment, ...]:
     """adjustments.csv: one-off lines with their reason and approver."""
     columns = ["employee", "label", "amount", "kind", "reason", "approved_by"]
@@ -759,7 +775,18 @@ def assemble(
 ) -> PeriodData:
     """Type the raw tables of a period (from files or inline test data) into PeriodData."""
     employees_table = tables.get(EMPLOYEES)
-    employees = type_employees(employees_table, policy, problems) if employees_table else ()
+    roster = employees_table.roster if employees_table else None
+    employees: Sequence[Employee] = ()
+    if roster is not None:
+        from .bulk import LazyEmployees
+
+        employees = LazyEmployees(roster)
+        known: Container[str] = set(roster.ids)
+    elif employees_table:
+        employees = type_employees(employees_table, policy, problems)
+        known = {e.id for e in employees}
+    else:
+        known = set()
     metric_tables: dict[str, Tallies] = {}
     for name in sorted({m.table for m in policy.metrics.values()}):
         raw = tables.get(name)
@@ -767,7 +794,6 @@ def assemble(
             metric_tables[name] = raw.tallies
         else:
             metric_tables[name] = tally_metric_table(raw, name, policy, problems) if raw else {}
-    known = {e.id: e for e in employees}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
     adjustments = type_adjustments(tables.get(ADJUSTMENTS), known, problems)
@@ -780,6 +806,7 @@ def assemble(
         ballots=ballots,
         adjustments=adjustments,
         inputs=dict(sorted((t.path, t.sha256) for t in tables.values() if t is not None)),
+        roster=roster,
         table_files={
             name: (raw.path if raw else os.path.join(folder, f"{name}.csv"))
             for name in metric_tables
@@ -803,6 +830,13 @@ def _read_all(
         if name in optional and not os.path.exists(path) and not found:
             tables[name] = None
             continue
+        if name == EMPLOYEES and not found and _utf8(encoding) and path.endswith(".csv"):
+            from .bulk import read_roster
+
+            roster = read_roster(path, policy)
+            if roster is not None:
+                tables[name] = RawTable(path, [], [], roster.sha256, roster=roster)
+                continue
         if name in metric_tables and not found and _utf8(encoding) and path.endswith(".csv"):
             counted = columnar.tally_file(path, name, policy, needed_columns(policy, name))
             if counted is not None:

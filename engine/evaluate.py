@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from .bulk import EmployeeResults, LazyEmployees, pay_columns
 from .data import Adjustment, Employee, PeriodData
 from .errors import Diagnostic, Kind, Source, error, warning
 from .formulas import (
@@ -189,7 +190,7 @@ class Results:
     period: Period
     policy: Policy
     departments: dict[str, DepartmentResult]
-    employees: dict[str, EmployeeResult]
+    employees: Mapping[str, EmployeeResult]  # by id, in id order
     candidates: dict[str, CandidateResult]
     void_ballots: dict[str, int]
     valid_ballots: int
@@ -198,17 +199,27 @@ class Results:
     @property
     def total_gross(self) -> Decimal:
         """Σ gross over all employees."""
-        return sum((e.gross for e in self.employees.values()), ZERO)
+        return self._totals()[0]
 
     @property
     def total_deductions(self) -> Decimal:
         """Σ deductions over all employees."""
-        return sum((e.deductions for e in self.employees.values()), ZERO)
+        return self._totals()[1]
 
     @property
     def total_net(self) -> Decimal:
         """Σ net over all employees."""
-        return sum((e.net for e in self.employees.values()), ZERO)
+        return self._totals()[2]
+
+    def _totals(self) -> tuple[Decimal, Decimal, Decimal]:
+        if isinstance(self.employees, EmployeeResults):
+            return self.employees.totals()
+        gross = deductions = net = ZERO
+        for e in self.employees.values():
+            gross += e.gross
+            deductions += e.deductions
+            net += e.net
+        return gross, deductions, net
 
 
 #: Shows how far a long loop has come: called with a label and the items, yields the items.
@@ -589,13 +600,13 @@ def elect(
             )
         )
         return {}, {}, 0
-    employees = {e.id: e for e in data.employees}
+    employees = data.department_of()
     by_department: dict[str, set[str]] = defaultdict(set)
-    for e in data.employees:
-        by_department[e.department].add(e.id)
+    for emp_id, dept_id in employees.items():
+        by_department[dept_id].add(emp_id)
     electorates: dict[str, tuple[set[str], set[str]]] = {}
     for c in data.candidates:
-        dept = policy.departments[employees[c.id].department]
+        dept = policy.departments[employees[c.id]]
         customer = set().union(*(by_department[d] for d in dept.customer_departments))
         own = by_department[dept.id] - {c.id}
         electorates[c.id] = (customer, own)
@@ -634,7 +645,8 @@ def elect(
 
     results: dict[str, CandidateResult] = {}
     for c in data.candidates:
-        employee = employees[c.id]
+        employee = data.employee(c.id)
+        assert employee is not None  # candidates.csv names employees only (checked when read)
         dept = policy.departments[employee.department]
         customer, own = electorates[c.id]
         score = scores.get(dept.id)
@@ -728,6 +740,63 @@ def _trend(
     return streak, tuple(reversed(points))
 
 
+def _pay_in_bulk(
+    policy: Policy,
+    data: PeriodData,
+    envs: dict[str, dict[str, Any]],
+    adjustments: Mapping[str, list[Adjustment]],
+    arrears: Mapping[str, list[Arrear]],
+    evaluator: Evaluator,
+    failures: list[tuple[PayLine, Formula, Employee, FormulaError]],
+) -> EmployeeResults | None:
+    """Every employee paid over whole columns (see :mod:`innerpay.bulk`), or None.
+
+    The employees the columns leave to the row path (a part month prorated, a line that fails)
+    are paid here one by one, their failures in ``failures``.
+    """
+    if data.roster is None:
+        return None
+    extras = {
+        emp_id: [
+            (x.kind, x.amount) for x in [*adjustments.get(emp_id, ()), *arrears.get(emp_id, ())]
+        ]
+        for emp_id in {*adjustments, *arrears}
+    }
+    columns = pay_columns(policy, data.period, data.roster, envs, extras)
+    if columns is None:
+        return None
+
+    def pay_one(
+        employee: Employee, failed: list[tuple[PayLine, Formula, Employee, FormulaError]]
+    ) -> EmployeeResult | None:
+        with decimal_context():
+            return pay_employee(
+                policy,
+                employee,
+                data.period,
+                envs[employee.department],
+                tuple(adjustments.get(employee.id, ())),
+                evaluator,
+                failed,
+                tuple(arrears.get(employee.id, ())),
+            )
+
+    def again(employee: Employee) -> EmployeeResult:
+        paid = pay_one(employee, [])
+        assert paid is not None, "the bulk path paid an employee the row path cannot"
+        return paid
+
+    assert isinstance(data.employees, LazyEmployees)
+    deferred = {}
+    for emp_id in columns.deferred:
+        employee = data.employees.find(emp_id)
+        assert employee is not None
+        paid = pay_one(employee, failures)
+        if paid is not None:
+            deferred[emp_id] = paid
+    return EmployeeResults(columns, data.employees, again, deferred)
+
+
 def evaluate(
     policy: Policy,
     data: PeriodData,
@@ -748,7 +817,9 @@ def evaluate(
     table_files = data.table_files
     with decimal_context():
         appraisal = appraise(policy, data.tables, table_files, problems, given)
-        headcount = Counter(e.department for e in data.employees)
+        headcount = Counter(
+            data.roster.departments if data.roster else (e.department for e in data.employees)
+        )
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():
             dept = policy.departments[dept_id]
@@ -790,9 +861,10 @@ def evaluate(
         arrears_of: dict[str, list[Arrear]] = defaultdict(list)
         for arrear in arrears:
             arrears_of[arrear.employee].append(arrear)
-        employees: dict[str, EmployeeResult] = {}
+        employees: Mapping[str, EmployeeResult] = {}
         failures: list[tuple[PayLine, Formula, Employee, FormulaError]] = []
-        for employee in progress("paying employees", data.employees):
+        bulk = _pay_in_bulk(policy, data, envs, by_employee, arrears_of, evaluator, failures)
+        for employee in progress("paying employees", () if bulk else data.employees):
             paid = pay_employee(
                 policy,
                 employee,
@@ -804,8 +876,10 @@ def evaluate(
                 tuple(arrears_of.get(employee.id, ())),
             )
             if paid is not None:
-                employees[employee.id] = paid
+                employees[employee.id] = paid  # type: ignore[index]  # a dict here
         problems += pay_errors(failures)
+        if bulk is not None:
+            employees = bulk
         scores = {d: r.score for d, r in departments.items()}
         candidates, void, valid = elect(policy, data, scores, problems)
     if any(p.is_error for p in problems):

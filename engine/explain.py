@@ -131,8 +131,9 @@ def explain(
 ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     """The explanation of one employee (and one line, with ``line_id``) as a plain structure."""
     policy = results.policy
-    employees = {e.id: e for e in data.employees}
-    if employee_id not in employees:
+    employees = data.department_of()
+    employee = data.employee(employee_id)
+    if employee is None:
         return None, [
             error(
                 Source(data.employees[0].source.file if data.employees else data.folder),
@@ -149,7 +150,6 @@ def explain(
                 Kind.USAGE,
             )
         ]
-    employee = employees[employee_id]
     paid = results.employees[employee_id]
     dept = results.departments[employee.department]
     traces: dict[str, list[tuple[str, Any]]] = {}

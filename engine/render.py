@@ -25,7 +25,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, columnar
+from .bulk import EmployeeResults
 from .data import Adjustment
 from .errors import Diagnostic, InnerpayError, Source, error
 from .evaluate import (
@@ -38,6 +39,7 @@ from .evaluate import (
     VoteResult,
     quietly,
 )
+from .model import PayLine
 from .numbers import grouped, money_str, percent_str, rate_str
 from .svg import loop_diagram, trend_chart
 
@@ -359,8 +361,27 @@ def arrear_dict(r: Arrear) -> dict[str, str]:
     }
 
 
-def results_dict(results: Results) -> dict[str, Any]:
-    """Every computed value, money and rates as strings (SPEC.md, results.json)."""
+def employee_dict(e: EmployeeResult) -> dict[str, Any]:
+    """One employee's entry of results.json."""
+    return {
+        "name": e.name,
+        "department": e.department,
+        "role": e.role,
+        "employed_days": e.employed_days,
+        "lines": {x.id: money_str(x.amount) for x in e.lines},
+        "adjustments": [adjustment_dict(a) for a in e.adjustments],
+        "arrears": [arrear_dict(r) for r in e.arrears],
+        "gross": money_str(e.gross),
+        "deductions": money_str(e.deductions),
+        "net": money_str(e.net),
+    }
+
+
+def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
+    """Every computed value, money and rates as strings (SPEC.md, results.json).
+
+    Without ``employees``, their entry is left empty (for :func:`dumps_results` to fill in).
+    """
     policy = results.policy
     return {
         "innerpay": RESULTS_FORMAT,
@@ -383,21 +404,9 @@ def results_dict(results: Results) -> dict[str, Any]:
             }
             for d in results.departments.values()
         },
-        "employees": {
-            e.id: {
-                "name": e.name,
-                "department": e.department,
-                "role": e.role,
-                "employed_days": e.employed_days,
-                "lines": {x.id: money_str(x.amount) for x in e.lines},
-                "adjustments": [adjustment_dict(a) for a in e.adjustments],
-                "arrears": [arrear_dict(r) for r in e.arrears],
-                "gross": money_str(e.gross),
-                "deductions": money_str(e.deductions),
-                "net": money_str(e.net),
-            }
-            for e in results.employees.values()
-        },
+        "employees": (
+            {e.id: employee_dict(e) for e in results.employees.values()} if employees else {}
+        ),
         "promotion": {
             c.id: {
                 "position": c.position,
@@ -431,18 +440,26 @@ def dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def dumps_results(data: dict[str, Any]) -> bytes:
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def dumps_results(data: dict[str, Any], employees: list[str] | None = None) -> bytes:
     """results.json: one line per department, employee and candidate, each a compact object.
 
     Readable in a diff and fast to write (the C encoder, where an indented dump would use the
-    pure Python one: seconds for 100,000 employees).
+    pure Python one: seconds for 100,000 employees).  ``employees``, when given, are the
+    employees' lines already made (see :func:`bulk_employee_lines`).
     """
-    compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    compact = _compact
     lines = ["{"]
     items = list(data.items())
     for i, (key, value) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        if isinstance(value, dict) and key in ("departments", "employees", "promotion") and value:
+        if key == "employees" and employees:
+            lines.append(f"  {compact(key)}: {{")
+            lines.append(",\n".join(employees))
+            lines.append(f"  }}{comma}")
+        elif isinstance(value, dict) and key in ("departments", "employees", "promotion") and value:
             lines.append(f"  {compact(key)}: {{")
             entries = list(value.items())
             for j, (name, entry) in enumerate(entries):
@@ -468,20 +485,101 @@ def payroll_csv(results: Results) -> bytes:
         + ["arrears_earning", "arrears_deduction", "arrears_periods"]
         + ["gross", "deductions", "net"]
     )
+    if isinstance(results.employees, EmployeeResults):
+        rows = bulk_payroll_rows(results.employees, lambda e: _payroll_row(e, lines))
+        return (out.getvalue() + "".join(rows)).encode("utf-8")
     for e in results.employees.values():
-        amounts = {x.id: x.amount for x in e.lines}
-        adj_earn = sum((a.amount for a in e.adjustments if a.kind == "earning"), Decimal(0))
-        adj_ded = sum((a.amount for a in e.adjustments if a.kind == "deduction"), Decimal(0))
-        arr_earn = sum((r.amount for r in e.arrears if r.kind == "earning"), Decimal(0))
-        arr_ded = sum((r.amount for r in e.arrears if r.kind == "deduction"), Decimal(0))
-        writer.writerow(
-            [e.id, e.name, e.department]
-            + [money_str(amounts[line.id]) for line in lines]
-            + [money_str(adj_earn), money_str(adj_ded)]
-            + [money_str(arr_earn), money_str(arr_ded), " ".join(str(r.period) for r in e.arrears)]
-            + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
-        )
+        writer.writerow(_payroll_row(e, lines))
     return out.getvalue().encode("utf-8")
+
+
+def _payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
+    amounts = {x.id: x.amount for x in e.lines}
+    adj_earn = sum((a.amount for a in e.adjustments if a.kind == "earning"), Decimal(0))
+    adj_ded = sum((a.amount for a in e.adjustments if a.kind == "deduction"), Decimal(0))
+    arr_earn = sum((r.amount for r in e.arrears if r.kind == "earning"), Decimal(0))
+    arr_ded = sum((r.amount for r in e.arrears if r.kind == "deduction"), Decimal(0))
+    return (
+        [e.id, e.name, e.department]
+        + [money_str(amounts[line.id]) for line in lines]
+        + [money_str(adj_earn), money_str(adj_ded)]
+        + [money_str(arr_earn), money_str(arr_ded), " ".join(str(r.period) for r in e.arrears)]
+        + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
+    )
+
+
+# --- the same outputs over whole columns (a large company; see innerpay.bulk) --------------------
+
+_NEEDS_JSON_ESCAPE = r'["\\\x00-\x1f]'
+_NEEDS_CSV_QUOTES = r'[,"\r\n]'
+
+
+def _money_text(column: Any) -> Any:
+    return columnar.pc.cast(column, columnar.pa.string())
+
+
+def _special(employees: EmployeeResults, pattern: str) -> set[int]:
+    """Employees whose line the row path writes: those with adjustments or arrears, and those
+    whose id, name, department or role needs escaping (made here only in the plain case)."""
+    pc = columnar.pc
+    columns = employees.columns
+    roster = columns.roster
+    marked = None
+    for name in ("id", "name", "department", "role"):
+        hit = pc.match_substring_regex(roster.columns[name], pattern)
+        marked = hit if marked is None else pc.or_(marked, hit)
+    found = set(pc.indices_nonzero(marked).to_pylist()) if marked is not None else set()
+    others = columns.special | set(columns.deferred)
+    position = {emp_id: k for k, emp_id in enumerate(roster.ids) if emp_id in others}
+    return found | set(position.values())
+
+
+def bulk_employee_lines(employees: EmployeeResults) -> list[str]:
+    """The employees' lines of results.json, made over whole columns: the same bytes as
+    :func:`employee_dict` through the encoder gives."""
+    pa, pc = columnar.pa, columnar.pc
+    columns = employees.columns
+    roster = columns.roster
+    parts: list[Any] = ['    "', roster.columns["id"], '": {"name": "', roster.columns["name"]]
+    parts += ['", "department": "', roster.columns["department"], '", "role": "']
+    parts += [roster.columns["role"], '", "employed_days": ']
+    parts += [pc.cast(columns.employed_days, pa.string()), ', "lines": {']
+    for k, (line_id, amounts) in enumerate(columns.lines.items()):
+        parts += [("" if k == 0 else ", ") + _compact(line_id) + ': "', _money_text(amounts), '"']
+    parts += ['}, "adjustments": [], "arrears": [], "gross": "', _money_text(columns.gross)]
+    parts += ['", "deductions": "', _money_text(columns.deductions), '", "net": "']
+    parts += [_money_text(columns.net), '"}']
+    made: list[str] = pc.binary_join_element_wise(*parts, "").to_pylist()
+    for k in sorted(_special(employees, _NEEDS_JSON_ESCAPE)):
+        e = employees[roster.ids[k]]
+        made[k] = f"    {_compact(e.id)}: {_compact(employee_dict(e))}"
+    return made
+
+
+def bulk_payroll_rows(
+    employees: EmployeeResults, row: Callable[[EmployeeResult], list[str]]
+) -> list[str]:
+    """payroll.csv's rows, made over whole columns: the same bytes as the csv writer gives."""
+    pc = columnar.pc
+    columns = employees.columns
+    roster = columns.roster
+    parts: list[Any] = [roster.columns["id"], ",", roster.columns["name"], ","]
+    parts += [roster.columns["department"]]
+    for amounts in columns.lines.values():
+        parts += [",", _money_text(amounts)]
+    parts += [",0.00,0.00,0.00,0.00,,", _money_text(columns.gross), ","]
+    parts += [_money_text(columns.deductions), ",", _money_text(columns.net), "\r\n"]
+    made: list[str] = pc.binary_join_element_wise(*parts, "").to_pylist()
+    special = _special(employees, _NEEDS_CSV_QUOTES)
+    if special:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for k in sorted(special):
+            writer.writerow(row(employees[roster.ids[k]]))
+            made[k] = out.getvalue()
+            out.seek(0)
+            out.truncate()
+    return made
 
 
 # --- a whole run ---------------------------------------------------------------------------------
@@ -531,5 +629,9 @@ def render_files(
     if "csv" in formats:
         files["payroll.csv"] = payroll_csv(results)
     if "json" in formats:
-        files["results.json"] = dumps_results(results_dict(results))
+        if isinstance(results.employees, EmployeeResults):
+            lines = bulk_employee_lines(results.employees)
+            files["results.json"] = dumps_results(results_dict(results, employees=False), lines)
+        else:
+            files["results.json"] = dumps_results(results_dict(results))
     return Rendered(dict(sorted(files.items())))

@@ -1,0 +1,749 @@
+"""The columnar path for a large company's employees (``pip install innerpay[fast]``: pyarrow).
+
+A large employees.csv is read column by column, checked over whole columns, and paid over whole
+columns: every pay line is evaluated once per line, not once per employee.  Like the columnar
+path for metric tables (:mod:`innerpay.columnar`), it gives exactly what the row path gives or
+nothing: whatever it is not sure of sends the whole file (or the whole pay run) to the row path,
+which then says what is wrong with file, row and column.
+
+The exactness argument for pay, step by step:
+
+- Names that depend only on the department (parameters, score, metrics, `step(bonus_table,
+  score)`, ...) are evaluated by the row path's own closures once per department, and spread to
+  the department's employees; a department whose value fails marks its employees' value as
+  failing (a null), which fails the run only where the row path would have evaluated it.
+- Employee amounts are decimal128 columns whose scale is at least the exponent of every
+  Decimal the row path would hold; `+`, `-`, `*`, comparisons, `min`, `max`, `abs`, `round`
+  and `step` are exact on them.  After each operation the largest magnitude is checked: while
+  every coefficient fits in 28 digits, Decimal's context (28 digits) never rounds, so the row
+  path's values are these values exactly.  Division, powers and `prorate` take the row path.
+- A negative zero (which the row path would print as -0.00) takes the row path.
+- Rounding to the cent uses the policy's mode, half away from zero or half to even, as
+  ``Decimal.quantize`` does; a property test holds the two to it.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import hashlib
+import os
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, overload
+
+from . import columnar
+from .columnar import Fallback
+from .data import _FIELD_PARSERS, Employee, parse_date
+from .errors import Source
+from .formulas import PAY_FUNCTIONS, Evaluator, FormulaError, StepTable, to_closure
+from .model import Policy
+from .numbers import CONTEXT
+from .periods import Period
+
+if TYPE_CHECKING:
+    from .evaluate import EmployeeResult
+
+#: Smaller files take the row path: importing pyarrow would cost more than it saves.
+MIN_BYTES = 1024 * 1024
+
+MAX_DIGITS = 28  # Decimal's context: a coefficient of more digits would be rounded
+
+_ID = r"^[A-Za-z0-9_.-]+$"
+_RES = {
+    "money": r"^-?[0-9]+(\.[0-9]{1,2})?$",
+    "decimal": r"^-?[0-9]+(\.[0-9]+)?$",
+    "integer": r"^-?[0-9]+$",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+}
+_ARROW_ROUNDING = {"half_up": "half_towards_infinity", "half_even": "half_to_even"}
+FIXED = ("id", "name", "department", "role")
+
+
+# --- reading employees.csv -----------------------------------------------------------------------
+
+
+@dataclass
+class Roster:
+    """employees.csv read column by column, sorted by id, every cell as the row path types it."""
+
+    path: str
+    sha256: str
+    policy: Policy
+    columns: dict[str, Any]  # column → pa.Array of text (null: an empty cell), sorted by id
+    lines: list[int]  # each employee's line in the file
+    ids: list[str]
+    departments: list[str]
+    numbers: dict[str, tuple[Any, int]]  # number field → (decimal128 column, scale)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def read_roster(path: str, policy: Policy) -> Roster | None:
+    """employees.csv over whole columns, or None: the row path reads it (and says what is
+    wrong).  Only for a UTF-8 file of at least :data:`MIN_BYTES`."""
+    try:
+        if os.path.getsize(path) < MIN_BYTES or not columnar.available():
+            return None
+    except OSError:
+        return None
+    try:
+        return _read_roster(path, policy)
+    except (Fallback, columnar.pa.ArrowException, OSError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def _read_roster(path: str, policy: Policy) -> Roster:
+    pa, pc, pacsv = columnar.pa, columnar.pc, columnar.pacsv
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    header = raw.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r").split(",")
+    fields = policy.employee_fields
+    dates = [name for name in ("hired_on", "left_on") if name in header]
+    wanted = [*FIXED, *fields, *dates]
+    if len(set(header)) != len(header) or any(h != h.strip() or '"' in h for h in header):
+        raise Fallback  # duplicate or quoted names: the row path's messages
+    if any(name not in header for name in wanted) or len(set(wanted)) != len(wanted):
+        raise Fallback
+    table = pacsv.read_csv(
+        pa.BufferReader(raw),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    rows = table.num_rows
+    if rows == 0 or raw.rstrip(b"\r\n").count(b"\n") != rows:
+        raise Fallback  # a blank line or a cell across lines: line numbers need the row path
+    ids = table["id"]
+    checks = [
+        pc.all(pc.match_substring_regex(ids, _ID)),
+        pc.all(pc.invert(pc.match_substring_regex(ids, r"^\.+$"))),
+        pc.all(pc.is_in(table["department"], pa.array(sorted(policy.departments)))),
+    ]
+    if any(table[name].null_count for name in FIXED) or not all(c.as_py() for c in checks):
+        raise Fallback
+    if pc.count_distinct(ids).as_py() != rows:
+        raise Fallback  # a duplicate id: the row path says where
+    lookalike = pc.utf8_lower(ids)
+    for letter, digit in (("o", "0"), ("i", "1"), ("l", "1")):
+        lookalike = pc.replace_substring(lookalike, letter, digit)
+    if pc.count_distinct(lookalike).as_py() != rows:
+        raise Fallback
+    numbers: dict[str, tuple[Any, int]] = {}
+    for name, kind in fields.items():
+        column = table[name]
+        if kind == "text":
+            continue
+        if column.null_count or not pc.all(pc.match_substring_regex(column, _RES[kind])).as_py():
+            raise Fallback  # an empty or mistyped cell: the row path's error
+        if kind == "date":
+            _check_dates(column)
+            continue
+        scale = _text_scale(column)
+        values = pc.cast(column, pa.decimal128(38, scale))
+        if pc.any(pc.and_(pc.equal(values, pa.scalar(0, values.type)),
+                          pc.starts_with(column, "-"))).as_py():  # fmt: skip
+            raise Fallback  # a negative zero
+        numbers[name] = (values, scale)
+    for name in dates:
+        _check_dates(table[name])
+    if len(dates) == 2:
+        both = pc.and_(pc.is_valid(table["hired_on"]), pc.is_valid(table["left_on"]))
+        if pc.any(pc.and_(both, pc.less(table["left_on"], table["hired_on"]))).as_py():
+            raise Fallback  # left before hired: the row path's error
+    order = pc.sort_indices(ids)
+    columns = {name: pc.take(table[name], order).combine_chunks() for name in wanted}
+    numbers = {name: (pc.take(v, order).combine_chunks(), s) for name, (v, s) in numbers.items()}
+    return Roster(
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        policy=policy,
+        columns=columns,
+        lines=[k + 2 for k in order.to_pylist()],
+        ids=columns["id"].to_pylist(),
+        departments=columns["department"].to_pylist(),
+        numbers=numbers,
+    )
+
+
+def _check_dates(column: Any) -> None:
+    pc = columnar.pc
+    present = pc.unique(pc.drop_null(column))
+    if len(present) and not pc.all(pc.match_substring_regex(present, _RES["date"])).as_py():
+        raise Fallback
+    for text in present.to_pylist():
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise Fallback from None
+
+
+def _text_scale(column: Any) -> int:
+    """The most decimals any cell of a column of plain numbers is written with."""
+    pc = columnar.pc
+    dot = pc.find_substring(column, ".")
+    places = pc.if_else(
+        pc.less(dot, 0), 0, pc.subtract(pc.subtract(pc.utf8_length(column), dot), 1)
+    )
+    scale = int(pc.max(places).as_py())
+    if scale > 18 or int(pc.max(pc.utf8_length(column)).as_py()) > 36:
+        raise Fallback
+    return scale
+
+
+class LazyEmployees(Sequence[Employee]):
+    """The employees of a roster as :class:`~innerpay.data.Employee` objects, each made (by the
+    row path's parsers) only when asked for: a bulk run never needs most of them."""
+
+    def __init__(self, roster: Roster):
+        self.roster = roster
+        self._made: dict[int, Employee] = {}
+
+    def __len__(self) -> int:
+        return len(self.roster.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Employee: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Employee]: ...
+
+    def __getitem__(self, index: int | slice) -> Employee | Sequence[Employee]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        found = self._made.get(index)
+        if found is None:
+            found = self._made[index] = self._make(index)
+        return found
+
+    def __iter__(self) -> Iterator[Employee]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def find(self, emp_id: str) -> Employee | None:
+        """The employee with this id, if any."""
+        index = bisect_left(self.roster.ids, emp_id)
+        if index < len(self) and self.roster.ids[index] == emp_id:
+            return self[index]
+        return None
+
+    def _make(self, index: int) -> Employee:
+        roster = self.roster
+        cells = {name: column[index].as_py() for name, column in roster.columns.items()}
+        values = {}
+        for name, kind in roster.policy.employee_fields.items():
+            text = cells[name]
+            parse: Callable[[str], Any] = _FIELD_PARSERS[kind]  # type: ignore[assignment]
+            values[name] = None if text is None else parse(text)
+        hired, left = cells.get("hired_on"), cells.get("left_on")
+        return Employee(
+            id=cells["id"],
+            name=cells["name"],
+            department=cells["department"],
+            role=cells["role"],
+            fields=values,
+            hired_on=parse_date(hired) if hired else None,
+            left_on=parse_date(left) if left else None,
+            source=Source(roster.path, roster.lines[index]),
+        )
+
+
+# --- paying over whole columns -------------------------------------------------------------------
+
+
+@dataclass
+class _Value:
+    """A formula's value for every employee: kind, a pa.Array or pa.Scalar, the scale of a number.
+
+    A null is a value the row path could not give (evaluating it raises there).
+    """
+
+    kind: str  # "number" | "bool" | "text"
+    data: Any
+    scale: int = 0
+
+
+@dataclass(frozen=True)
+class PayColumns:
+    """Every employee's pay over whole columns, sorted by id; money in decimal128 of scale 2."""
+
+    roster: Roster
+    employed_days: Any  # int64
+    lines: dict[str, Any]  # line id → amounts
+    gross: Any
+    deductions: Any
+    net: Any
+    special: frozenset[str]  # employees with adjustments or arrears: the row path renders them
+    deferred: tuple[str, ...]  # employees the row path pays (their amounts here are null)
+
+
+def pay_columns(
+    policy: Policy,
+    period: Period,
+    roster: Roster,
+    envs: Mapping[str, Mapping[str, Any]],
+    extras: Mapping[str, Sequence[tuple[str, Decimal]]],
+) -> PayColumns | None:
+    """Every pay line of every employee, or None: the row path pays them (and says what fails).
+
+    ``envs`` holds each department's names (as for the row path); ``extras`` each employee's
+    adjustments and arrears as (kind, amount).
+    """
+    try:
+        return _Payroll(policy, period, roster, envs).pay(extras)
+    except (Fallback, columnar.pa.ArrowException, FormulaError, ArithmeticError):
+        return None
+
+
+class _Payroll:
+    """The checked formula trees of the pay lines evaluated over whole columns, or Fallback."""
+
+    def __init__(
+        self, policy: Policy, period: Period, roster: Roster, envs: Mapping[str, Mapping[str, Any]]
+    ):
+        pa, pc = columnar.pa, columnar.pc
+        self.policy, self.period, self.roster = policy, period, roster
+        self.dept_ids = sorted(envs)
+        self.dept_envs = [envs[d] for d in self.dept_ids]
+        position = {d: k for k, d in enumerate(self.dept_ids)}
+        self.dept_index = pa.array([position[d] for d in roster.departments], pa.int32())
+        self.evaluator = Evaluator(policy.rounding)
+        self.env_names = set(envs[self.dept_ids[0]]) if self.dept_ids else set()
+        self.names: dict[str, _Value] = {}
+        for name in FIXED:
+            self.names[name] = _Value("text", roster.columns[name])
+        for name, kind in policy.employee_fields.items():
+            if name in roster.numbers:
+                values, scale = roster.numbers[name]
+                self.names[name] = self.fit(_Value("number", values, scale))
+            elif kind == "text" and not roster.columns[name].null_count:
+                self.names[name] = _Value("text", roster.columns[name])
+        self.days = self._employed_days()
+        self.names["employed_days"] = _Value("number", pc.cast(self.days, pa.decimal128(19, 0)))
+        self.employee_names = set(policy.employee_fields) | set(FIXED) | {
+            "employed_days", "hired_on", "left_on",
+        }  # fmt: skip
+
+    def _employed_days(self) -> Any:
+        pa = columnar.pa
+        first, last = self.period.first_day, self.period.last_day
+        full = (last - first).days + 1
+        columns = self.roster.columns
+        hired = columns.get("hired_on")
+        left = columns.get("left_on")
+        if (hired is None or not hired.null_count < len(hired)) and (
+            left is None or not left.null_count < len(left)
+        ):
+            return pa.array([full] * len(self.roster), pa.int64())
+        days = []
+        for h, lo in zip(
+            hired.to_pylist() if hired is not None else [None] * len(self.roster),
+            left.to_pylist() if left is not None else [None] * len(self.roster),
+            strict=True,
+        ):
+            start = max(dt.date.fromisoformat(h) if h else first, first)
+            end = min(dt.date.fromisoformat(lo) if lo else last, last)
+            days.append(max((end - start).days + 1, 0))
+        return pa.array(days, pa.int64())
+
+    # -- the lines --
+
+    def pay(self, extras: Mapping[str, Sequence[tuple[str, Decimal]]]) -> PayColumns:
+        pa, pc = columnar.pa, columnar.pc
+        rounded: dict[str, Any] = {}
+        for line in self.policy.evaluation_order:
+            value = self.value(line.formula.tree)
+            if value.kind != "number":
+                raise Fallback  # the row path's error: the formula gives no amount
+            amount = value.data
+            if line.when is not None:
+                applies = self.truth(self.value(line.when.tree))
+                amount = pc.if_else(applies, amount, pa.scalar(Decimal(0), amount.type))
+            if not isinstance(amount, pa.Array):
+                amount = pa.array([amount.as_py()] * len(self.roster), amount.type)
+            cents = self.round(_Value("number", amount, value.scale), 2)
+            rounded[line.id] = cents.data
+            self.names[line.id] = cents
+        earnings = [rounded[x.id] for x in self.policy.lines if x.kind == "earning"]
+        deductions = [rounded[x.id] for x in self.policy.lines if x.kind == "deduction"]
+        gross = self._sum(earnings)
+        total_deductions = self._sum(deductions)
+        special = frozenset(emp_id for emp_id, items in extras.items() if items)
+        if special:
+            gross, total_deductions = self._with_extras(gross, total_deductions, extras)
+        net = self.fit(_Value("number", pc.subtract(gross, total_deductions), 2)).data
+        paid = pc.is_valid(net)  # the others are the row path's, every amount of theirs
+        deferred = pc.indices_nonzero(pc.invert(paid)).to_pylist()
+        if deferred:
+            lines = {k: pc.if_else(paid, v, pa.scalar(None, v.type)) for k, v in rounded.items()}
+            rounded.update(lines)
+            gross = pc.if_else(paid, gross, pa.scalar(None, gross.type))
+            total_deductions = pc.if_else(paid, total_deductions, pa.scalar(None, net.type))
+        return PayColumns(
+            roster=self.roster,
+            employed_days=self.days,
+            lines={line.id: rounded[line.id] for line in self.policy.lines},
+            gross=gross,
+            deductions=total_deductions,
+            net=net,
+            special=special,
+            deferred=tuple(self.roster.ids[k] for k in deferred),
+        )
+
+    def _sum(self, columns: list[Any]) -> Any:
+        pa, pc = columnar.pa, columnar.pc
+        total = pa.array([Decimal("0.00")] * len(self.roster), pa.decimal128(2, 2))
+        for column in columns:
+            total = self.fit(_Value("number", pc.add(total, column), 2)).data
+        return total
+
+    def _with_extras(
+        self, gross: Any, deductions: Any, extras: Mapping[str, Sequence[tuple[str, Decimal]]]
+    ) -> tuple[Any, Any]:
+        pa, pc = columnar.pa, columnar.pc
+        position = {emp_id: k for k, emp_id in enumerate(self.roster.ids)}
+        earn = [Decimal(0)] * len(self.roster)
+        deduct = [Decimal(0)] * len(self.roster)
+        for emp_id, items in extras.items():
+            for kind, amount in items:
+                target = earn if kind == "earning" else deduct
+                target[position[emp_id]] += amount
+        money = pa.decimal128(MAX_DIGITS, 2)
+        gross = self.fit(_Value("number", pc.add(gross, pa.array(earn, money)), 2)).data
+        deductions = self.fit(_Value("number", pc.add(deductions, pa.array(deduct, money)), 2))
+        return gross, deductions.data
+
+    # -- values --
+
+    def value(self, node: ast.expr) -> _Value:
+        if self._departmental(node):
+            return self.per_department(node)
+        if isinstance(node, ast.Name):
+            found = self.names.get(node.id)
+            if found is None:
+                raise Fallback  # a date, a text with empty cells, or a name the row path lacks
+            return found
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+            return self.arithmetic(node.op, self.number(node.left), self.number(node.right))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.value(node.operand)
+            if isinstance(node.op, ast.Not):
+                return _Value("bool", columnar.pc.invert(self.truth(operand)))
+            number = self._require_number(operand)
+            if isinstance(node.op, ast.USub):
+                return _Value("number", columnar.pc.negate(number.data), number.scale)
+            return number
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.BoolOp):
+            return self.boolean(node)
+        if isinstance(node, ast.IfExp):
+            test = self.truth(self.value(node.test))
+            body, orelse = self.value(node.body), self.value(node.orelse)
+            body, orelse = self.alike(body, orelse)
+            chosen = _Value(
+                body.kind, columnar.pc.if_else(test, body.data, orelse.data), body.scale
+            )
+            return self.fit(chosen) if chosen.kind == "number" else chosen
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self.call(node.func.id, node.args)
+        raise Fallback  # division, powers, prorate: the row path
+
+    def _departmental(self, node: ast.expr) -> bool:
+        """Whether ``node`` reads only names every employee of a department shares."""
+        functions = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and id(sub) not in functions:
+                if sub.id in self.employee_names or sub.id in self.policy.lines_by_id:
+                    return False
+                if sub.id not in self.env_names:
+                    return False
+            if isinstance(sub, ast.Call) and getattr(sub.func, "id", None) == "prorate":
+                return False  # reads the employee's days
+        return True
+
+    def per_department(self, node: ast.expr) -> _Value:
+        """A department-only expression, evaluated by the row path once per department."""
+        pa, pc = columnar.pa, columnar.pc
+        closure = to_closure(node, self.evaluator)
+        values: list[Any] = []
+        constant = not any(
+            isinstance(sub, ast.Name) and sub.id not in PAY_FUNCTIONS for sub in ast.walk(node)
+        )
+        for env in self.dept_envs[:1] if constant else self.dept_envs:
+            try:
+                with _context():
+                    values.append(self.evaluator.guarded(closure, env))
+            except FormulaError:
+                values.append(None)  # fails for this department's employees, where evaluated
+        present = [v for v in values if v is not None]
+        if not present:
+            raise Fallback
+        kinds = {type(v) for v in present}
+        if len(kinds) != 1:
+            raise Fallback
+        kind = kinds.pop()
+        if kind is Decimal:
+            for v in present:
+                if not v.is_finite() or (v.is_zero() and v.is_signed()):
+                    raise Fallback
+            scale = max(max(-int(v.as_tuple().exponent), 0) for v in present)
+            if scale > MAX_DIGITS:
+                raise Fallback
+            per_dept = pa.array(values, pa.decimal128(38, scale))
+            result = _Value("number", per_dept, scale)
+        elif kind is bool:
+            result = _Value("bool", pa.array(values, pa.bool_()))
+        elif kind is str:
+            result = _Value("text", pa.array(values, pa.string()))
+        else:
+            raise Fallback  # a step table or a date as a value: the row path
+        if len(set(map(repr, values))) == 1 and values[0] is not None:
+            result.data = result.data[0]  # the same everywhere: a scalar
+            if result.kind == "number":
+                return self.fit(result)
+            return result
+        result.data = pc.take(result.data, self.dept_index)
+        return self.fit(result) if result.kind == "number" else result
+
+    def number(self, node: ast.expr) -> _Value:
+        return self._require_number(self.value(node))
+
+    @staticmethod
+    def _require_number(value: _Value) -> _Value:
+        if value.kind != "number":
+            raise Fallback  # the row path's error: arithmetic on a condition or a text
+        return value
+
+    def arithmetic(self, op: ast.operator, left: _Value, right: _Value) -> _Value:
+        pc = columnar.pc
+        if isinstance(op, ast.Mult):
+            result = _Value("number", pc.multiply(left.data, right.data), left.scale + right.scale)
+            zero = pc.equal(result.data, _zero(result.data))
+            negative = pc.or_(pc.less(left.data, _zero(left.data)),
+                              pc.less(right.data, _zero(right.data)))  # fmt: skip
+            if _any(pc.and_(zero, negative)):
+                raise Fallback  # 0 × a negative is -0 for Decimal
+        else:
+            function = pc.add if isinstance(op, ast.Add) else pc.subtract
+            result = _Value("number", function(left.data, right.data), max(left.scale, right.scale))
+        return self.fit(result)
+
+    def fit(self, value: _Value) -> _Value:
+        """The value in the fewest digits that hold it; Fallback where Decimal would round."""
+        pa, pc = columnar.pa, columnar.pc
+        data = value.data
+        largest = pc.max(pc.abs(data)).as_py() if isinstance(data, pa.Array) else data.as_py()
+        if largest is None:
+            return value  # every value fails; the row path will say why, if it is evaluated
+        largest = abs(largest)
+        whole = largest.adjusted() + 1 if largest else 0  # digits before the point
+        digits = max(whole + value.scale, value.scale + 1)
+        if digits > MAX_DIGITS:
+            raise Fallback  # Decimal's 28 digits would round this: the row path's value
+        data = pc.cast(data, pa.decimal128(digits, value.scale))
+        return _Value("number", data, value.scale)
+
+    def round(self, value: _Value, places: int) -> _Value:
+        pa, pc = columnar.pa, columnar.pc
+        mode = _ARROW_ROUNDING[self.evaluator.rounding]
+        data = pc.round(value.data, ndigits=places, round_mode=mode)
+        wider = pc.cast(data, pa.decimal128(min(38, data.type.precision + places + 1), places))
+        if _any(pc.and_(pc.equal(wider, _zero(wider)), pc.less(value.data, _zero(value.data)))):
+            raise Fallback  # a negative amount rounded to -0.00
+        return self.fit(_Value("number", wider, places))
+
+    def truth(self, value: _Value) -> Any:
+        """Python's truth of each value (a null stays null)."""
+        pa, pc = columnar.pa, columnar.pc
+        if value.kind == "bool":
+            result = value.data
+        elif value.kind == "number":
+            result = pc.not_equal(value.data, _zero(value.data))
+        else:
+            result = pc.greater(pc.utf8_length(value.data), 0)
+        if not isinstance(result, pa.Array):
+            result = pa.array([result.as_py()] * len(self.roster), pa.bool_())
+        return result
+
+    def alike(self, left: _Value, right: _Value) -> tuple[_Value, _Value]:
+        """Two values of one kind, numbers at one scale (Fallback for two kinds)."""
+        pa, pc = columnar.pa, columnar.pc
+        if left.kind != right.kind:
+            raise Fallback
+        if left.kind != "number":
+            return left, right
+        scale = max(left.scale, right.scale)
+        digits = 38
+
+        def widen(value: _Value) -> _Value:
+            return _Value("number", pc.cast(value.data, pa.decimal128(digits, scale)), scale)
+
+        return widen(left), widen(right)
+
+    def compare(self, node: ast.Compare) -> _Value:
+        pc = columnar.pc
+        functions = {
+            ast.Eq: pc.equal, ast.NotEq: pc.not_equal, ast.Lt: pc.less,
+            ast.LtE: pc.less_equal, ast.Gt: pc.greater, ast.GtE: pc.greater_equal,
+        }  # fmt: skip
+        left = self.value(node.left)
+        result: Any = None
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self.value(comparator)
+            if left.kind != "number" and not isinstance(op, (ast.Eq, ast.NotEq)):
+                raise Fallback  # the row path's error: only == and != apply to these
+            a, b = self.alike(left, right)
+            step = functions[type(op)](a.data, b.data)
+            result = step if result is None else pc.if_else(result, step, False)
+            left = right
+        return _Value("bool", result)
+
+    def boolean(self, node: ast.BoolOp) -> _Value:
+        pc = columnar.pc
+        values = [self.value(v) for v in node.values]
+        if any(v.kind != "bool" for v in values):
+            raise Fallback  # `and`/`or` giving a number or a text: the row path
+        result = values[0].data
+        for other in values[1:]:
+            if isinstance(node.op, ast.And):
+                result = pc.if_else(result, other.data, False)
+            else:
+                result = pc.if_else(result, True, other.data)
+        return _Value("bool", result)
+
+    def call(self, name: str, args: list[ast.expr]) -> _Value:
+        pc = columnar.pc
+        if name in ("min", "max"):
+            values = [self.number(a) for a in args]
+            function = pc.min_element_wise if name == "min" else pc.max_element_wise
+            result = values[0]
+            for other in values[1:]:
+                a, b = self.alike(result, other)
+                result = _Value("number", function(a.data, b.data, skip_nulls=False), a.scale)
+            return self.fit(result)
+        if name == "abs":
+            value = self.number(args[0])
+            return _Value("number", pc.abs(value.data), value.scale)
+        if name == "round":
+            places = args[1]
+            assert isinstance(places, ast.Constant)  # checked when the formula was compiled
+            return self.round(self.number(args[0]), int(str(places.value)))
+        if name == "step":
+            return self.step(args[0], self.number(args[1]))
+        if name == "prorate":
+            # x × days ÷ period days: exactly x for a whole month; the row path divides the rest
+            value = self.number(args[0])
+            whole = pc.equal(self.days, self.period.days)
+            nothing = columnar.pa.scalar(None, value.data.type)
+            return _Value("number", pc.if_else(whole, value.data, nothing), value.scale)
+        raise Fallback
+
+    def step(self, table_node: ast.expr, x: _Value) -> _Value:
+        pa, pc = columnar.pa, columnar.pc
+        table = self.policy.parameters.get(getattr(table_node, "id", ""))
+        if not isinstance(table, StepTable) or getattr(table_node, "id", "") in self.names:
+            raise Fallback
+        scale = max(
+            max(-t.as_tuple().exponent, 0)  # type: ignore[operator]
+            for row in table.rows
+            for t in row
+        )
+        if scale > 18:
+            raise Fallback
+        money = pa.decimal128(MAX_DIGITS + 1, max(scale, x.scale))
+        at = pc.cast(x.data, money)
+        result = pa.nulls(len(self.roster), pa.decimal128(MAX_DIGITS, scale))
+        for threshold, value in table.rows:  # ascending: the last row reached applies
+            reached = pc.greater_equal(at, pa.scalar(threshold, money))
+            result = pc.if_else(reached, pa.scalar(value, result.type), result)
+        return self.fit(_Value("number", result, scale))
+
+
+def _zero(data: Any) -> Any:
+    return columnar.pa.scalar(Decimal(0), data.type)
+
+
+def _any(mask: Any) -> bool:
+    if isinstance(mask, columnar.pa.Scalar):
+        return bool(mask.as_py())
+    return bool(columnar.pc.any(mask).as_py())
+
+
+def _context() -> Any:
+    import decimal
+
+    return decimal.localcontext(CONTEXT)
+
+
+# --- the results, over columns or one by one -----------------------------------------------------
+
+
+class EmployeeResults(Mapping[str, "EmployeeResult"]):
+    """Every employee's slip: over whole columns for the outputs that take them (payroll.csv,
+    results.json, the totals), one by one through the row path for everything else (a slip, an
+    explanation, a diff), so that those see exactly what a row-path run gives."""
+
+    def __init__(
+        self,
+        columns: PayColumns,
+        employees: LazyEmployees,
+        pay: Callable[[Employee], EmployeeResult],
+        deferred: Mapping[str, EmployeeResult],
+    ):
+        self.columns = columns
+        self.employees = employees
+        self._pay = pay
+        self.deferred = deferred  # paid by the row path during the run
+
+    def totals(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Σ gross, Σ deductions, Σ net."""
+        pc = columnar.pc
+        sums = [
+            pc.sum(column).as_py() or Decimal("0.00")
+            for column in (self.columns.gross, self.columns.deductions, self.columns.net)
+        ]
+        for e in self.deferred.values():
+            sums[0] += e.gross
+            sums[1] += e.deductions
+            sums[2] += e.net
+        return sums[0], sums[1], sums[2]
+
+    def __len__(self) -> int:
+        return len(self.columns.roster.ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns.roster.ids)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.employees.find(key) is not None
+
+    def __getitem__(self, key: str) -> EmployeeResult:
+        found = self.deferred.get(key)
+        if found is not None:
+            return found
+        employee = self.employees.find(key)
+        if employee is None:
+            raise KeyError(key)
+        return self._pay(employee)
+
+
+__all__ = [
+    "EmployeeResults",
+    "LazyEmployees",
+    "PayColumns",
+    "Roster",
+    "pay_columns",
+    "read_roster",
+]
