@@ -174,7 +174,7 @@ def run_both(folder: Path, lines: str, rounding: str) -> tuple[Any, Any, bool]:
             st.sampled_from(["earning", "deduction"]),
         ),
         max_size=3,
-    ),  # fmt: skip
+    ),
 )
 def test_bulk_outputs_equal_row_outputs(
     tmp_path_factory: pytest.TempPathFactory,
