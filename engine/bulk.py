@@ -81,6 +81,13 @@ class Roster:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def department(self, emp_id: str) -> str:
+        """The department of an employee on the roster."""
+        index = bisect_left(self.ids, emp_id)
+        if index == len(self.ids) or self.ids[index] != emp_id:
+            raise KeyError(emp_id)
+        return self.departments[index]
+
 
 def read_roster(path: str, policy: Policy) -> Roster | None:
     """employees.csv over whole columns, or None: the row path reads it (and says what is
@@ -97,30 +104,16 @@ def read_roster(path: str, policy: Policy) -> Roster | None:
 
 
 def _read_roster(path: str, policy: Policy) -> Roster:
-    pa, pc, pacsv = columnar.pa, columnar.pc, columnar.pacsv
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    header = raw.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r").split(",")
+    pa, pc = columnar.pa, columnar.pc
     fields = policy.employee_fields
+    with open(path, "rb") as handle:
+        header = handle.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
     dates = [name for name in ("hired_on", "left_on") if name in header]
     wanted = [*FIXED, *fields, *dates]
-    if len(set(header)) != len(header) or any(h != h.strip() or '"' in h for h in header):
-        raise Fallback  # duplicate or quoted names: the row path's messages
-    if any(name not in header for name in wanted) or len(set(wanted)) != len(wanted):
+    if len(set(wanted)) != len(wanted):
         raise Fallback
-    table = pacsv.read_csv(
-        pa.BufferReader(raw),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
+    table, raw = _read_plain_csv(path, wanted)
     rows = table.num_rows
-    if rows == 0 or raw.rstrip(b"\r\n").count(b"\n") != rows:
-        raise Fallback  # a blank line or a cell across lines: line numbers need the row path
     ids = table["id"]
     checks = [
         pc.all(pc.match_substring_regex(ids, _ID)),
@@ -205,6 +198,7 @@ class LazyEmployees(Sequence[Employee]):
     def __init__(self, roster: Roster):
         self.roster = roster
         self._made: dict[int, Employee] = {}
+        self._texts: dict[str, list[Any]] | None = None
 
     def __len__(self) -> int:
         return len(self.roster.ids)
@@ -240,7 +234,9 @@ class LazyEmployees(Sequence[Employee]):
 
     def _make(self, index: int) -> Employee:
         roster = self.roster
-        cells = {name: column[index].as_py() for name, column in roster.columns.items()}
+        if self._texts is None:  # every column as Python text, once: cheaper than cell by cell
+            self._texts = {name: column.to_pylist() for name, column in roster.columns.items()}
+        cells = {name: texts[index] for name, texts in self._texts.items()}
         values = {}
         for name, kind in roster.policy.employee_fields.items():
             text = cells[name]
@@ -257,6 +253,150 @@ class LazyEmployees(Sequence[Employee]):
             left_on=parse_date(left) if left else None,
             source=Source(roster.path, roster.lines[index]),
         )
+
+
+# --- ballots.csv ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BallotTable:
+    """ballots.csv read column by column: candidate, voter and vote of each ballot, in file order
+    (the ballot on line k + 2 at position k)."""
+
+    path: str
+    sha256: str
+    candidate: Any
+    voter: Any
+    vote: Any
+
+
+def read_ballots(path: str) -> BallotTable | None:
+    """ballots.csv over whole columns, or None: the row path reads it.  Every cell must be
+    present and without surrounding spaces (the row path strips them, and says which are empty)."""
+    try:
+        if os.path.getsize(path) < MIN_BYTES or not columnar.available():
+            return None
+    except OSError:
+        return None
+    try:
+        return _read_ballots(path)
+    except (Fallback, columnar.pa.ArrowException, OSError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def _read_plain_csv(path: str, wanted: list[str]) -> tuple[Any, bytes]:
+    """A UTF-8 CSV file as columns of text (null: an empty cell), one row per line after the
+    header; Fallback for a file the row path must read."""
+    pa, pacsv = columnar.pa, columnar.pacsv
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    header = raw.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r").split(",")
+    if len(set(header)) != len(header) or any(h != h.strip() or '"' in h for h in header):
+        raise Fallback  # duplicate or quoted names: the row path's messages
+    if any(name not in header for name in wanted):
+        raise Fallback
+    table = pacsv.read_csv(
+        pa.BufferReader(raw),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    if table.num_rows == 0 or raw.rstrip(b"\r\n").count(b"\n") != table.num_rows:
+        raise Fallback  # a blank line or a cell across lines: line numbers need the row path
+    return table, raw
+
+
+def _read_ballots(path: str) -> BallotTable:
+    pc = columnar.pc
+    table, raw = _read_plain_csv(path, ["candidate", "voter", "vote"])
+    columns = [table[name].combine_chunks() for name in ("candidate", "voter", "vote")]
+    for column in columns:
+        if (
+            column.null_count
+            or pc.any(pc.match_substring_regex(column, r"^[^!-~]|[^!-~]$")).as_py()
+        ):
+            raise Fallback  # an empty cell, or spaces the row path would strip
+    return BallotTable(path, hashlib.sha256(raw).hexdigest(), *columns)
+
+
+@dataclass(frozen=True)
+class BallotCount:
+    """The ballots counted: per candidate [yes, valid] by electorate, the void ones in file order
+    as (where, candidate, reason), and how many were valid."""
+
+    tallies: dict[str, dict[str, list[int]]]
+    void: list[tuple[Source, str, str]]
+    valid: int
+
+
+def count_ballots(
+    ballots: BallotTable,
+    roster: Roster,
+    candidates: Mapping[str, str],
+    customers: Mapping[str, Sequence[str]],
+) -> BallotCount:
+    """The election rules of :func:`innerpay.evaluate.elect` over whole columns.
+
+    ``candidates`` maps each candidate to their department, ``customers`` each department to its
+    customer departments.  The reasons are checked in the same order: invalid vote, unknown voter,
+    self-vote, outside both electorates, double vote.
+    """
+    pa, pc = columnar.pa, columnar.pc
+    departments = sorted(set(roster.departments) | set(candidates.values()))
+    place = {d: k for k, d in enumerate(departments)}
+    width = len(departments)
+    staff = pa.array([place[d] for d in roster.departments], pa.int64())
+    voter_dept = pc.take(staff, pc.index_in(ballots.voter, value_set=roster.columns["id"]))
+    standing = sorted(candidates)
+    candidate_index = pc.index_in(ballots.candidate, value_set=pa.array(standing, pa.string()))
+    own_dept = pc.take(
+        pa.array([place[candidates[c]] for c in standing], pa.int64()), candidate_index
+    )
+    pairs = pa.array(
+        sorted({place[candidates[c]] * width + place[d]
+                for c in standing for d in customers[candidates[c]] if d in place}),
+        pa.int64(),
+    )  # fmt: skip
+    in_customer = pc.fill_null(
+        pc.is_in(pc.add(pc.multiply(own_dept, width), voter_dept), value_set=pairs), False
+    )
+    in_own = pc.fill_null(pc.equal(voter_dept, own_dept), False)
+    key = pc.binary_join_element_wise(ballots.candidate, ballots.voter, "\x00")
+    counted = pc.value_counts(key)
+    repeated = pc.filter(counted.field("values"), pc.greater(counted.field("counts"), 1))
+    reasons = [
+        ("invalid_vote", pc.invert(pc.is_in(ballots.vote, value_set=pa.array(["yes", "no"])))),
+        ("unknown_voter", pc.is_null(voter_dept)),
+        ("self_vote", pc.equal(ballots.voter, ballots.candidate)),
+        ("outside_electorate", pc.invert(pc.or_(in_customer, in_own))),
+        ("double_vote", pc.is_in(key, value_set=repeated)),
+    ]
+    void_mask = reasons[0][1]
+    for _, mask in reasons[1:]:
+        void_mask = pc.or_(void_mask, mask)
+    valid = pc.invert(void_mask)
+    yes = pc.equal(ballots.vote, "yes")
+    tallies = {c: {"customer": [0, 0], "own": [0, 0]} for c in candidates}
+    for electorate, members in (("customer", in_customer), ("own", pc.invert(in_customer))):
+        here = pc.and_(valid, members)
+        for slot, mask in ((1, here), (0, pc.and_(here, yes))):
+            counts = pc.value_counts(pc.filter(ballots.candidate, mask))
+            for name, n in zip(
+                counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+            ):
+                tallies[name][electorate][slot] = n
+    void_at = pc.indices_nonzero(void_mask)
+    flags = [pc.take(mask, void_at).to_pylist() for _, mask in reasons]
+    names = pc.take(ballots.candidate, void_at).to_pylist()
+    void = []
+    for k, (at, name) in enumerate(zip(void_at.to_pylist(), names, strict=True)):
+        reason = next(r for (r, _), flag in zip(reasons, flags, strict=True) if flag[k])
+        void.append((Source(ballots.path, at + 2), name, reason))
+    return BallotCount(tallies, void, int(pc.sum(valid).as_py() or 0))
 
 
 # --- paying over whole columns -------------------------------------------------------------------
@@ -740,10 +880,14 @@ class EmployeeResults(Mapping[str, "EmployeeResult"]):
 
 
 __all__ = [
+    "BallotCount",
+    "BallotTable",
     "EmployeeResults",
     "LazyEmployees",
     "PayColumns",
     "Roster",
+    "count_ballots",
     "pay_columns",
+    "read_ballots",
     "read_roster",
 ]

@@ -107,6 +107,7 @@ class PeriodData:
     inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
     table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
     roster: Any = None  # employees.csv over whole columns (innerpay.bulk.Roster), if so read
+    ballot_table: Any = None  # ballots.csv over whole columns (innerpay.bulk.BallotTable)
 
     def department_of(self) -> dict[str, str]:
         """Each employee's department, by id."""
@@ -143,6 +144,7 @@ class RawTable:
     errors: list[Diagnostic] = field(default_factory=list)  # found while the rows are read
     tallies: Tallies | None = None  # a metric table already counted by the columnar path
     roster: Any = None  # employees.csv already read over whole columns (innerpay.bulk)
+    ballots: Any = None  # ballots.csv already read over whole columns (innerpay.bulk)
 
 
 def _utf8(encoding: str) -> bool:
@@ -795,7 +797,9 @@ def assemble(
         else:
             metric_tables[name] = tally_metric_table(raw, name, policy, problems) if raw else {}
     candidates = type_candidates(tables.get(CANDIDATES), known, problems)
-    ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
+    standing = {c.id for c in candidates}
+    ballot_table = _bulk_ballots(tables, roster, standing, folder, problems)
+    ballots = () if ballot_table else type_ballots(tables.get(BALLOTS), standing, problems)
     adjustments = type_adjustments(tables.get(ADJUSTMENTS), known, problems)
     return PeriodData(
         period=period,
@@ -807,12 +811,36 @@ def assemble(
         adjustments=adjustments,
         inputs=dict(sorted((t.path, t.sha256) for t in tables.values() if t is not None)),
         roster=roster,
+        ballot_table=ballot_table,
         table_files={
             name: (raw.path if raw else os.path.join(folder, f"{name}.csv"))
             for name in metric_tables
             for raw in [tables.get(name)]
         },
     )
+
+
+def _bulk_ballots(
+    tables: dict[str, RawTable | None],
+    roster: Any,
+    standing: set[str],
+    folder: str,
+    problems: list[Diagnostic],
+) -> Any:
+    """The ballots over whole columns, when read so and every ballot names a candidate; else
+    None, and ``tables`` holds ballots.csv read again by the row path (which says what is
+    wrong)."""
+    raw = tables.get(BALLOTS)
+    if raw is None or raw.ballots is None:
+        return None
+    from . import columnar
+
+    names = set(columnar.pc.unique(raw.ballots.candidate).to_pylist())
+    if roster is not None and names <= standing:
+        return raw.ballots
+    tables[BALLOTS], found = read_table(folder, BALLOTS, "utf-8")
+    problems += found
+    return None
 
 
 def _read_all(
@@ -836,6 +864,13 @@ def _read_all(
             roster = read_roster(path, policy)
             if roster is not None:
                 tables[name] = RawTable(path, [], [], roster.sha256, roster=roster)
+                continue
+        if name == BALLOTS and not found and _utf8(encoding) and path.endswith(".csv"):
+            from .bulk import read_ballots
+
+            ballots = read_ballots(path)
+            if ballots is not None:
+                tables[name] = RawTable(path, [], [], ballots.sha256, ballots=ballots)
                 continue
         if name in metric_tables and not found and _utf8(encoding) and path.endswith(".csv"):
             counted = columnar.tally_file(path, name, policy, needed_columns(policy, name))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from .bulk import EmployeeResults, LazyEmployees, pay_columns
+from .bulk import BallotCount, EmployeeResults, LazyEmployees, count_ballots, pay_columns
 from .data import Adjustment, Employee, PeriodData
 from .errors import Diagnostic, Kind, Source, error, warning
 from .formulas import (
@@ -580,27 +580,8 @@ def _vote(
     )  # fmt: skip
 
 
-def elect(
-    policy: Policy,
-    data: PeriodData,
-    scores: dict[str, Decimal | None],
-    problems: list[Diagnostic],
-) -> tuple[dict[str, CandidateResult], dict[str, int], int]:
-    """Ballot validity, the three gates, weighted scores and ranks (SPEC.md, Elections)."""
-    void: Counter[str] = Counter()
-    if not data.candidates:
-        return {}, {}, 0
-    promotion = policy.promotion
-    if promotion is None:
-        problems.append(
-            error(
-                data.candidates[0].source,
-                f"candidates are listed but {policy.file} has no promotion section",
-                Kind.POLICY,
-            )
-        )
-        return {}, {}, 0
-    employees = data.department_of()
+def _count_ballots(policy: Policy, data: PeriodData, employees: Mapping[str, str]) -> BallotCount:
+    """The ballots counted one by one (the rules of :func:`elect`)."""
     by_department: dict[str, set[str]] = defaultdict(set)
     for emp_id, dept_id in employees.items():
         by_department[dept_id].add(emp_id)
@@ -614,6 +595,7 @@ def elect(
     tallies: dict[str, dict[str, list[int]]] = {
         c.id: {"customer": [0, 0], "own": [0, 0]} for c in data.candidates
     }
+    void: list[tuple[Source, str, str]] = []
     valid_total = 0
     for ballot in data.ballots:
         customer, own = electorates[ballot.candidate]
@@ -634,11 +616,56 @@ def elect(
             tally[0] += ballot.vote == "yes"
             valid_total += 1
             continue
+        void.append((ballot.source, ballot.candidate, reason))
+    return BallotCount(tallies, void, valid_total)
+
+
+def elect(
+    policy: Policy,
+    data: PeriodData,
+    scores: dict[str, Decimal | None],
+    problems: list[Diagnostic],
+) -> tuple[dict[str, CandidateResult], dict[str, int], int]:
+    """Ballot validity, the three gates, weighted scores and ranks (SPEC.md, Elections)."""
+    void: Counter[str] = Counter()
+    if not data.candidates:
+        return {}, {}, 0
+    promotion = policy.promotion
+    if promotion is None:
+        problems.append(
+            error(
+                data.candidates[0].source,
+                f"candidates are listed but {policy.file} has no promotion section",
+                Kind.POLICY,
+            )
+        )
+        return {}, {}, 0
+    if data.roster is not None:
+        standing = {c.id: data.roster.department(c.id) for c in data.candidates}
+    else:
+        standing = {e.id: e.department for e in data.employees}
+    headcount = Counter(data.roster.departments if data.roster else standing.values())
+    sizes: dict[str, tuple[int, int]] = {}  # electorates: customer departments', own less one
+    for c in data.candidates:
+        dept = policy.departments[standing[c.id]]
+        customers = set(dept.customer_departments)
+        sizes[c.id] = (sum(headcount[d] for d in customers), headcount[dept.id] - 1)
+    if data.ballot_table is not None:
+        counted = count_ballots(
+            data.ballot_table,
+            data.roster,
+            {c.id: standing[c.id] for c in data.candidates},
+            {d.id: d.customer_departments for d in policy.departments.values()},
+        )
+    else:
+        counted = _count_ballots(policy, data, standing)
+    tallies, valid_total = counted.tallies, counted.valid
+    for source, candidate, reason in counted.void:
         void[reason] += 1
         problems.append(
             warning(
-                ballot.source,
-                f"void ballot for candidate {ballot.candidate}: {VOID_REASONS[reason]}",
+                source,
+                f"void ballot for candidate {candidate}: {VOID_REASONS[reason]}",
                 Kind.DATA,
             )
         )
@@ -648,7 +675,7 @@ def elect(
         employee = data.employee(c.id)
         assert employee is not None  # candidates.csv names employees only (checked when read)
         dept = policy.departments[employee.department]
-        customer, own = electorates[c.id]
+        customer_size, own_size = sizes[c.id]
         score = scores.get(dept.id)
         no_customer = (
             None
@@ -656,8 +683,8 @@ def elect(
             else f"department '{dept.id}' has no internal customer, so no customer vote can be held"
         )
         (c_yes, c_valid), (o_yes, o_valid) = tallies[c.id]["customer"], tallies[c.id]["own"]
-        gate_b = _vote(c_yes, c_valid, len(customer), promotion.customer_vote, no_customer)
-        gate_c = _vote(o_yes, o_valid, len(own), promotion.own_vote, None)
+        gate_b = _vote(c_yes, c_valid, customer_size, promotion.customer_vote, no_customer)
+        gate_c = _vote(o_yes, o_valid, own_size, promotion.own_vote, None)
         if score is None:
             why = "no internal customer" if no_customer else "its metrics are not given"
             metric_passed, metric_reason = False, f"department '{dept.id}' has no score ({why})"

@@ -56,16 +56,21 @@ def test_every_fixture_period_gives_the_same_bytes(
         return found
 
     monkeypatch.setattr(evaluate_module, "pay_columns", spying)
+    said = ""
     for period in PERIODS:
         with bulk_from(NEVER):
-            assert run_cli(["compute", "--period", period, "--out", "rows"]).code == 0
+            by_rows = run_cli(["compute", "--period", period, "--out", "rows"])
         with bulk_from(0):
-            assert run_cli(["compute", "--period", period, "--out", "cols"]).code == 0
+            by_columns = run_cli(["compute", "--period", period, "--out", "cols"])
+        assert by_rows.code == by_columns.code == 0
+        assert by_columns.stderr.replace("cols", "rows") == by_rows.stderr  # void ballots too
+        said += by_rows.stderr
         rows = outputs(company / "rows" / period)
         cols = outputs(company / "cols" / period)
         assert sorted(cols) == sorted(rows)
         for name in rows:
             assert cols[name] == rows[name], f"{period}/{name}"
+    assert "void ballot" in said
     assert len(paid) == len(PERIODS)
     assert any(deferred for _, deferred in paid)  # part months went through the row path
     assert all(deferred < employees for employees, deferred in paid)
@@ -211,3 +216,61 @@ def test_the_bulk_path_pays_the_common_policies(tmp_path: Path) -> None:
             rows, cols, bulky = run_both(tmp_path, lines, rounding)
             assert bulky, formula
             assert cols == rows, formula
+
+
+def test_every_fixture_period_counts_its_ballots_over_columns(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int] = []
+    real = bulk.count_ballots
+
+    def spying(*args: Any) -> Any:
+        found = real(*args)
+        counted.append(len(found.void))
+        return found
+
+    monkeypatch.setattr(evaluate_module, "count_ballots", spying)
+    with bulk_from(0):
+        for period in PERIODS:
+            assert run_cli(["compute", "--period", period, "--format", "json"]).code == 0
+    assert counted and max(counted) >= 5  # 2024-05 holds a void ballot of every kind
+
+
+VOTES = st.sampled_from(["yes", "no", "yes", "no", "maybe"])
+VOTERS = st.sampled_from([f"E{k:03d}" for k in range(12)] + ["X999"])
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from("abc"), min_size=3, max_size=12),
+    st.lists(st.tuples(st.integers(0, 2), VOTERS, VOTES), min_size=1, max_size=40),
+)
+def test_bulk_ballots_equal_row_ballots(
+    tmp_path_factory: pytest.TempPathFactory,
+    departments: list[str],
+    ballots: list[tuple[int, str, str]],
+) -> None:
+    folder = tmp_path_factory.mktemp("ballots")
+    write_company(folder, [("N", d, "staff", "5000.00", "") for d in departments], [])
+    data = folder / "2024-05"
+    (data / "candidates.csv").write_text(
+        "candidate,position\nE000,Lead A\nE001,Lead B\nE002,Lead A\n", encoding="utf-8"
+    )
+    (data / "ballots.csv").write_text(
+        "candidate,voter,vote\n" + "".join(f"E{c:03d},{v},{x}\n" for c, v, x in ballots),
+        encoding="utf-8",
+    )
+    policy = make_policy()
+    found = []
+    for size in (NEVER, 0):
+        with bulk_from(size):
+            period_data, problems = load_period(str(folder), Period.parse("2024-05"), policy)
+            assert period_data is not None
+            assert (period_data.ballot_table is not None) == (size == 0)
+            results, more = evaluate(policy, period_data)
+            assert results is not None
+            files = render_files(results, ("json", "md")).files
+            found.append(([str(p) for p in problems + more], files))
+    assert found[1] == found[0]
