@@ -1,6 +1,6 @@
 """Time innerpay against the I/O floor and the scripts its users would otherwise write.
 
-    python bench/run.py --employees 100000 --rounds 3
+    python bench/run.py --employees 100000 --rounds 3 [--openfisca-python of/bin/python]
 
 Generates the workload (bench/generate.py) once, then runs every contender in turn, round after
 round (alternating, so that the machine's drift falls on all alike), and reports the median wall
@@ -24,11 +24,13 @@ from decimal import Decimal
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def contenders(work: pathlib.Path, out: pathlib.Path) -> dict[str, list[str]]:
+def contenders(
+    work: pathlib.Path, out: pathlib.Path, openfisca: str | None
+) -> dict[str, list[str]]:
     python = sys.executable
 
-    def script(name: str, target: str) -> list[str]:
-        return [python, str(HERE / name), str(work), str(out / target)]
+    def script(name: str, target: str, interpreter: str = python) -> list[str]:
+        return [interpreter, str(HERE / name), str(work), str(out / target)]
 
     found = {
         "I/O floor (csv module)": script("floor.py", "floor.csv"),
@@ -45,6 +47,8 @@ def contenders(work: pathlib.Path, out: pathlib.Path) -> dict[str, list[str]]:
         found["pandas (float)"] = script("pandas_script.py", "pandas.csv")
     except ImportError:
         pass
+    if openfisca:
+        found["OpenFisca (float32)"] = script("openfisca_script.py", "openfisca.csv", openfisca)
     return found
 
 
@@ -70,6 +74,11 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=pathlib.Path, default=None)
+    parser.add_argument(
+        "--openfisca-python",
+        default=None,
+        help="a Python with openfisca-core installed (OpenFisca is measured when given)",
+    )
     args = parser.parse_args()
     work = args.work or HERE / "work" / str(args.employees)
     if not (work / "data" / "2024-05" / "employees.csv").exists():
@@ -80,7 +89,7 @@ def main() -> None:
     out = work / "runs"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    commands = contenders(work, out)
+    commands = contenders(work, out, args.openfisca_python)
     times: dict[str, list[float]] = {name: [] for name in commands}
     memory: dict[str, int] = {name: 0 for name in commands}
     for _ in range(args.rounds):
@@ -93,6 +102,7 @@ def main() -> None:
     agreement = {
         "careful csv + Decimal": out / "careful.csv",
         "pandas (float)": out / "pandas.csv",
+        "OpenFisca (float32)": out / "openfisca.csv",
     }
     print(
         f"{args.employees} employees, {args.employees * 20} delivery records, {args.rounds} rounds"

@@ -151,9 +151,14 @@ def _read_roster(path: str, policy: Policy) -> Roster:
         both = pc.and_(pc.is_valid(table["hired_on"]), pc.is_valid(table["left_on"]))
         if pc.any(pc.and_(both, pc.less(table["left_on"], table["hired_on"]))).as_py():
             raise Fallback  # left before hired: the row path's error
-    order = pc.sort_indices(ids)
-    columns = {name: pc.take(table[name], order).combine_chunks() for name in wanted}
-    numbers = {name: (pc.take(v, order).combine_chunks(), s) for name, (v, s) in numbers.items()}
+    columns = {name: table[name].combine_chunks() for name in wanted}
+    order = pa.array(range(rows), pa.int64())
+    ids = columns["id"]
+    if rows > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():  # most files come sorted
+        order = pc.sort_indices(ids)
+        columns = {name: pc.take(column, order) for name, column in columns.items()}
+        numbers = {name: (pc.take(v, order), s) for name, (v, s) in numbers.items()}
+    numbers = {name: (_whole(v), s) for name, (v, s) in numbers.items()}
     return Roster(
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
@@ -164,6 +169,12 @@ def _read_roster(path: str, policy: Policy) -> Roster:
         departments=columns["department"].to_pylist(),
         numbers=numbers,
     )
+
+
+def _whole(column: Any) -> Any:
+    """One array of a column (pyarrow reads a file in several)."""
+    combine = getattr(column, "combine_chunks", None)
+    return combine() if combine is not None else column
 
 
 def _check_dates(column: Any) -> None:

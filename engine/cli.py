@@ -483,8 +483,23 @@ def close(period: Period, out: str, closed_by: str | None) -> None:
     click.echo(f"{period} closed by {who} (ledger {out}/ledger.json)")
 
 
+class _WithoutPandas:
+    """An import hook that says pandas is not there.
+
+    innerpay never uses pandas, but pyarrow imports it on first use, where it is installed, to
+    recognise pandas objects (0.2 s at every start).  The command runs in its own process, so
+    it tells pyarrow there is none; as a library, innerpay leaves the import system alone.
+    """
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def main() -> None:
     """The console script."""
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas())
     cli(prog_name="innerpay")
 
 
