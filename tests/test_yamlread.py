@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from innerpay import yamlread
 from innerpay.yamlread import read_yaml
 
 
@@ -111,3 +114,82 @@ def test_any_text_loads_or_gives_positioned_diagnostics(text: str) -> None:
         assert problem.source.file == "f.yaml"
         assert problem.source.line >= 1
         assert problem.is_error
+
+
+# --- libyaml for large policies: the same document as the pure-Python reader, or none ------------
+
+REPO = Path(__file__).resolve().parent.parent
+YAML_FILES = sorted(
+    str(p.relative_to(REPO))
+    for folder in ("policies", "tests/cases", "tests/fuzz")
+    for p in (REPO / folder).rglob("*.yaml")
+)
+
+
+def both_ways(text: str) -> tuple[tuple[Any, ...], tuple[Any, ...], bool]:
+    """The document read by the pure-Python reader and by libyaml (where it takes the text)."""
+    found = []
+    fast_used = False
+    for size in (1 << 62, 0):
+        saved = yamlread.C_MIN_CHARS
+        yamlread.C_MIN_CHARS = size
+        try:
+            if size == 0:
+                fast_used = yamlread._compose_fast(text, "p.yaml") is not None
+            doc, problems = read_yaml(text, "p.yaml")
+        finally:
+            yamlread.C_MIN_CHARS = saved
+        found.append(
+            (doc.data, doc.values, doc.keys, doc.content_offsets, doc.single_line,
+             [str(p) for p in problems])
+        )  # fmt: skip
+    return found[0], found[1], fast_used
+
+
+def test_libyaml_reads_every_policy_of_the_repository_alike() -> None:
+    assert len(YAML_FILES) > 40
+    fast = 0
+    for name in YAML_FILES:
+        text = (REPO / name).read_text(encoding="utf-8", errors="replace")
+        slow, quick, used = both_ways(text)
+        assert quick == slow, name
+        fast += used
+    assert fast >= 20  # many of them went through libyaml
+
+
+def test_a_large_policy_is_read_by_libyaml() -> None:
+    text = (REPO / "policies" / "2024-05.yaml").read_text(encoding="utf-8")
+    big = text + "".join(f"# a comment line {k} to make the file large\n" for k in range(2000))
+    assert len(big) >= yamlread.C_MIN_CHARS
+    assert yamlread._compose_fast(big, "p.yaml") is not None
+    doc, problems = read_yaml(big, "p.yaml")
+    assert [str(p) for p in problems] == []
+    assert doc.data["version"] == "2024.05"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab: -[]{}'\"|>\n#&*!1.0,?")), max_size=80))
+def test_libyaml_and_the_python_reader_agree_on_any_text(text: str) -> None:
+    slow, quick, _ = both_ways(text)
+    assert quick == slow
+
+
+KEYS = st.sampled_from(["a", "b_c", "x1", "k.y", "n-m"])
+SCALARS = st.sampled_from(
+    ["1", "0.30", "-2", "x", "a b", "yes", "~", "null", "true", "0123", "1e3", '"q"', "'s'",
+     '"a: b"', "a#b", "[1, 2]", "[]", "{a: 1, b: x}", "{}", "[x, \"y\"]", "1:30", ">-", "|",
+     "base * (x + 1)", "-", "- 1", "a: b", "&a x", "*a", "!t x", ""]
+)  # fmt: skip
+LINES = st.tuples(
+    st.sampled_from(["", "  ", "    ", "- ", "  - ", "- - "]),
+    st.one_of(KEYS.map(lambda k: f"{k}:"), st.just("")),
+    SCALARS,
+    st.sampled_from(["", " # note", "#x"]),
+).map(lambda t: f"{t[0]}{t[1]}{' ' if t[1] and t[2] else ''}{t[2]}{t[3]}")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=12).map("\n".join))
+def test_libyaml_and_the_python_reader_agree_on_policy_like_text(text: str) -> None:
+    slow, quick, _ = both_ways(text)
+    assert quick == slow
