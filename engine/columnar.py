@@ -61,23 +61,29 @@ def available() -> bool:
     return True
 
 
-def _column_kind(column: Any, checked: set[str]) -> tuple[str, Any]:
+def _column_kind(column: Any, checked: dict[str, int]) -> tuple[str, Any]:
     """("date" | "number" | "text" | "empty", the column as this path compares it).
 
-    Each distinct cell is checked once (a date column holds a few hundred distinct texts).
+    The column comes dictionary-encoded: each distinct cell is typed once (a date column holds
+    a few hundred distinct texts), then spread over the rows.  Dates become day numbers, so
+    that comparing them compares the dates.
     """
-    present = pc.unique(pc.drop_null(column))
-    if len(present) == 0:
-        return "empty", column
+    present = column.dictionary
+    if column.null_count == len(column):
+        return "empty", pc.take(present, column.indices)
     if pc.all(pc.match_substring_regex(present, DATE)).as_py():
+        days = []
         for text in present.to_pylist():
-            if text not in checked:
+            day = checked.get(text)
+            if day is None:
                 try:
-                    dt.date.fromisoformat(text)
+                    day = checked[text] = dt.date.fromisoformat(text).toordinal()
                 except ValueError:
                     raise Fallback from None  # the row path says which cell is no calendar date
-                checked.add(text)
-        return "date", column
+            days.append(day)
+        return "date", pc.take(pa.array(days, pa.int32()), column.indices)
+    column = pc.take(present, column.indices)
+    present = pc.unique(present)
     if pc.all(pc.match_substring_regex(present, NUMBER)).as_py():
         dot = pc.find_substring(present, ".")
         scales = pc.if_else(
@@ -248,9 +254,7 @@ def _tally(path: str, table: str, policy: Policy, columns: list[str]) -> tuple[T
         convert_options=pacsv.ConvertOptions(
             include_columns=wanted,
             column_types={
-                name: pa.dictionary(pa.int32(), pa.string())
-                if name == "department"
-                else pa.string()
+                name: pa.dictionary(pa.int32(), pa.string())  # typed once per distinct cell
                 for name in wanted
             },
             null_values=[""],
@@ -259,7 +263,7 @@ def _tally(path: str, table: str, policy: Policy, columns: list[str]) -> tuple[T
         ),
     )
     sums = _Sums()
-    checked: set[str] = set()  # date cells already known to be calendar dates
+    checked: dict[str, int] = {}  # date cells already typed: their day numbers
     for batch in reader:
         _tally_batch(batch, metrics, appraised, policy, columns, sums, checked)
     thread.join()
@@ -283,7 +287,7 @@ def _tally_batch(
     policy: Policy,
     columns: list[str],
     sums: _Sums,
-    checked: set[str],
+    checked: dict[str, int],
 ) -> None:
     departments = batch.column(0)
     if departments.null_count or not set(departments.dictionary.to_pylist()) <= set(
