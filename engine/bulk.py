@@ -81,12 +81,16 @@ class Roster:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def department(self, emp_id: str) -> str:
-        """The department of an employee on the roster."""
+    def index(self, emp_id: str) -> int:
+        """The position of an employee on the roster."""
         index = bisect_left(self.ids, emp_id)
         if index == len(self.ids) or self.ids[index] != emp_id:
             raise KeyError(emp_id)
-        return self.departments[index]
+        return index
+
+    def department(self, emp_id: str) -> str:
+        """The department of an employee on the roster."""
+        return self.departments[self.index(emp_id)]
 
 
 def read_roster(path: str, policy: Policy) -> Roster | None:
@@ -856,6 +860,7 @@ class EmployeeResults(Mapping[str, "EmployeeResult"]):
         self.columns = columns
         self.employees = employees
         self._pay = pay
+        self.texts: dict[str, Any] = {}  # what the outputs make once for both (innerpay.render)
         self.deferred = deferred  # paid by the row path during the run
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal]:

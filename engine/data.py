@@ -115,6 +115,14 @@ class PeriodData:
             return dict(zip(self.roster.ids, self.roster.departments, strict=True))
         return {e.id: e.department for e in self.employees}
 
+    def names_of(self, ids: list[str]) -> dict[str, str]:
+        """The names of these employees (every one of them on the roster)."""
+        if self.roster is not None:
+            names = self.roster.columns["name"]
+            return {emp_id: names[self.roster.index(emp_id)].as_py() for emp_id in ids}
+        wanted = set(ids)
+        return {e.id: e.name for e in self.employees if e.id in wanted}
+
     def employee(self, emp_id: str) -> Employee | None:
         """The employee with this id, if any."""
         find = getattr(self.employees, "find", None)

@@ -671,10 +671,9 @@ def elect(
         )
 
     results: dict[str, CandidateResult] = {}
+    names = data.names_of([c.id for c in data.candidates])
     for c in data.candidates:
-        employee = data.employee(c.id)
-        assert employee is not None  # candidates.csv names employees only (checked when read)
-        dept = policy.departments[employee.department]
+        dept = policy.departments[standing[c.id]]
         customer_size, own_size = sizes[c.id]
         score = scores.get(dept.id)
         no_customer = (
@@ -700,7 +699,7 @@ def elect(
             )
         results[c.id] = CandidateResult(
             id=c.id,
-            name=employee.name,
+            name=names[c.id],
             position=c.position,
             department=dept.id,
             metric=score,

@@ -516,28 +516,34 @@ def _payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
 
 # --- the same outputs over whole columns (a large company; see innerpay.bulk) --------------------
 
-_NEEDS_JSON_ESCAPE = r'["\\\x00-\x1f]'
-_NEEDS_CSV_QUOTES = r'[,"\r\n]'
+#: Text that JSON escapes or CSV quotes: such an employee's lines are made by the row path.
+_NEEDS_ESCAPE = r'[,"\\\x00-\x1f]'
 
 
-def _money_text(column: Any) -> Any:
-    return columnar.pc.cast(column, columnar.pa.string())
+def _money_text(employees: EmployeeResults, name: str, column: Any) -> Any:
+    """A money column as text (made once for both outputs)."""
+    made = employees.texts.get(name)
+    if made is None:
+        made = employees.texts[name] = columnar.pc.cast(column, columnar.pa.string())
+    return made
 
 
-def _special(employees: EmployeeResults, pattern: str) -> set[int]:
-    """Employees whose line the row path writes: those with adjustments or arrears, and those
-    whose id, name, department or role needs escaping (made here only in the plain case)."""
-    pc = columnar.pc
-    columns = employees.columns
-    roster = columns.roster
-    marked = None
-    for name in ("id", "name", "department", "role"):
-        hit = pc.match_substring_regex(roster.columns[name], pattern)
-        marked = hit if marked is None else pc.or_(marked, hit)
-    found = set(pc.indices_nonzero(marked).to_pylist()) if marked is not None else set()
-    others = columns.special | set(columns.deferred)
-    position = {emp_id: k for k, emp_id in enumerate(roster.ids) if emp_id in others}
-    return found | set(position.values())
+def _special(employees: EmployeeResults) -> list[int]:
+    """Employees whose lines the row path makes: those with adjustments or arrears or paid by
+    the row path, and those whose id, name, department or role needs escaping or quoting."""
+    found = employees.texts.get("special")
+    if found is None:
+        pc = columnar.pc
+        columns = employees.columns
+        roster = columns.roster
+        marked = None
+        for name in ("id", "name", "department", "role"):
+            hit = pc.match_substring_regex(roster.columns[name], _NEEDS_ESCAPE)
+            marked = hit if marked is None else pc.or_(marked, hit)
+        special = set(pc.indices_nonzero(marked).to_pylist()) if marked is not None else set()
+        special |= {roster.index(emp_id) for emp_id in columns.special | set(columns.deferred)}
+        found = employees.texts["special"] = sorted(special)
+    return found
 
 
 def bulk_employee_lines(employees: EmployeeResults) -> bytes:
@@ -551,12 +557,14 @@ def bulk_employee_lines(employees: EmployeeResults) -> bytes:
     parts += [roster.columns["role"], '", "employed_days": ']
     parts += [pc.cast(columns.employed_days, pa.string()), ', "lines": {']
     for k, (line_id, amounts) in enumerate(columns.lines.items()):
-        parts += [("" if k == 0 else ", ") + _compact(line_id) + ': "', _money_text(amounts), '"']
-    parts += ['}, "adjustments": [], "arrears": [], "gross": "', _money_text(columns.gross)]
-    parts += ['", "deductions": "', _money_text(columns.deductions), '", "net": "']
-    parts += [_money_text(columns.net), '"},\n']
+        text = _money_text(employees, f"line {line_id}", amounts)
+        parts += [("" if k == 0 else ", ") + _compact(line_id) + ': "', text, '"']
+    texts = {name: _money_text(employees, name, getattr(columns, name))
+             for name in ("gross", "deductions", "net")}  # fmt: skip
+    parts += ['}, "adjustments": [], "arrears": [], "gross": "', texts["gross"]]
+    parts += ['", "deductions": "', texts["deductions"], '", "net": "', texts["net"], '"},\n']
     made = pc.binary_join_element_wise(*parts, "")
-    special = sorted(_special(employees, _NEEDS_JSON_ESCAPE))
+    special = _special(employees)
     if special:
         entries = [employees[roster.ids[k]] for k in special]
         made = _replaced(
@@ -597,12 +605,14 @@ def bulk_payroll_rows(
     roster = columns.roster
     parts: list[Any] = [roster.columns["id"], ",", roster.columns["name"], ","]
     parts += [roster.columns["department"]]
-    for amounts in columns.lines.values():
-        parts += [",", _money_text(amounts)]
-    parts += [",0.00,0.00,0.00,0.00,,", _money_text(columns.gross), ","]
-    parts += [_money_text(columns.deductions), ",", _money_text(columns.net), "\r\n"]
+    for line_id, amounts in columns.lines.items():
+        parts += [",", _money_text(employees, f"line {line_id}", amounts)]
+    totals = {name: _money_text(employees, name, getattr(columns, name))
+              for name in ("gross", "deductions", "net")}  # fmt: skip
+    parts += [",0.00,0.00,0.00,0.00,,", totals["gross"], ","]
+    parts += [totals["deductions"], ",", totals["net"], "\r\n"]
     made = pc.binary_join_element_wise(*parts, "")
-    special = sorted(_special(employees, _NEEDS_CSV_QUOTES))
+    special = _special(employees)
     if special:
         texts = []
         out = io.StringIO()
