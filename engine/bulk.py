@@ -126,12 +126,12 @@ def _read_roster(path: str, policy: Policy) -> Roster:
     ]
     if any(table[name].null_count for name in FIXED) or not all(c.as_py() for c in checks):
         raise Fallback
-    if pc.count_distinct(ids).as_py() != rows:
+    if len(pc.unique(ids)) != rows:
         raise Fallback  # a duplicate id: the row path says where
     lookalike = pc.utf8_lower(ids)
     for letter, digit in (("o", "0"), ("i", "1"), ("l", "1")):
         lookalike = pc.replace_substring(lookalike, letter, digit)
-    if pc.count_distinct(lookalike).as_py() != rows:
+    if len(pc.unique(lookalike)) != rows:
         raise Fallback
     numbers: dict[str, tuple[Any, int]] = {}
     for name, kind in fields.items():
