@@ -19,11 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
-from typing import Any
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, columnar
 from .bulk import EmployeeResults
@@ -49,8 +45,14 @@ RESULTS_FORMAT = 1
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+
 def md_escape(value: Any) -> str:
     """Text from data, safe in Markdown (tables included): specials backslash-escaped."""
+    from markupsafe import Markup  # imported when templates render (so is Jinja)
+
     if isinstance(value, Markup):
         return str(value)
     text = "" if value is None else str(value)
@@ -87,6 +89,10 @@ def template_sha256(templates: str | None) -> dict[str, str]:
 
 
 def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
+    import jinja2  # a run writing only csv and json never imports Jinja
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
     loaders: list[jinja2.BaseLoader] = []
     if templates:
         loaders.append(jinja2.FileSystemLoader(templates))
@@ -115,6 +121,8 @@ def _template_error(exc: Exception, name: str, templates: str | None) -> Diagnos
             if frame.f_code.co_filename.endswith(name):
                 line = lineno
     message = getattr(exc, "message", None) or str(exc)
+    import jinja2
+
     if isinstance(exc, jinja2.exceptions.SecurityError):
         message = f"not allowed in a template: {message}"
     return error(Source(path, line), f"template: {message}")
@@ -443,7 +451,7 @@ def dumps(data: Any) -> bytes:
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def dumps_results(data: dict[str, Any], employees: bytes | None = None) -> bytes:
+def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> bytes:
     """results.json: one line per department, employee and candidate, each a compact object.
 
     Readable in a diff and fast to write (the C encoder, where an indented dump would use the
@@ -474,7 +482,7 @@ def dumps_results(data: dict[str, Any], employees: bytes | None = None) -> bytes
     text = ("\n".join(lines) + "\n").encode()
     if employees:
         before, after = text.split(split)
-        return before + employees + after
+        return b"".join((before, employees, after))
     return text
 
 
@@ -493,7 +501,7 @@ def payroll_csv(results: Results) -> bytes:
     )
     if isinstance(results.employees, EmployeeResults):
         rows = bulk_payroll_rows(results.employees, lambda e: _payroll_row(e, lines))
-        return out.getvalue().encode("utf-8") + rows
+        return b"".join((out.getvalue().encode("utf-8"), rows))
     for e in results.employees.values():
         writer.writerow(_payroll_row(e, lines))
     return out.getvalue().encode("utf-8")
@@ -546,7 +554,7 @@ def _special(employees: EmployeeResults) -> list[int]:
     return found
 
 
-def bulk_employee_lines(employees: EmployeeResults) -> bytes:
+def bulk_employee_lines(employees: EmployeeResults) -> memoryview:
     """The employees' lines of results.json, made over whole columns and encoded: the same
     bytes as :func:`employee_dict` through the encoder gives, joined by ",\\n"."""
     pa, pc = columnar.pa, columnar.pc
@@ -584,7 +592,7 @@ def _replaced(made: Any, where: list[int], texts: list[str]) -> Any:
     return pc.replace_with_mask(made, pa.array(mask), pa.array(texts, pa.string()))
 
 
-def _concatenated(made: Any) -> bytes:
+def _concatenated(made: Any) -> memoryview:
     """Every string of an array, one after the other, encoded (no Python string per row)."""
     pa = columnar.pa
     made = made.combine_chunks() if hasattr(made, "combine_chunks") else made
@@ -592,12 +600,12 @@ def _concatenated(made: Any) -> bytes:
         pa.int32(), len(made) + 1, [None, made.buffers()[1]], offset=made.offset
     )
     start, end = offsets[0].as_py(), offsets[-1].as_py()
-    return made.buffers()[2].to_pybytes()[start:end]  # type: ignore[no-any-return]
+    return memoryview(made.buffers()[2])[start:end]  # no copy: the caller joins it once
 
 
 def bulk_payroll_rows(
     employees: EmployeeResults, row: Callable[[EmployeeResult], list[str]]
-) -> bytes:
+) -> memoryview:
     """payroll.csv's rows, made over whole columns and encoded: the same bytes as the csv
     writer gives."""
     pc = columnar.pc
