@@ -365,7 +365,8 @@ def count_ballots(
     place = {d: k for k, d in enumerate(departments)}
     width = len(departments)
     staff = pa.array([place[d] for d in roster.departments], pa.int64())
-    voter_dept = pc.take(staff, pc.index_in(ballots.voter, value_set=roster.columns["id"]))
+    voter_at = pc.index_in(ballots.voter, value_set=roster.columns["id"])
+    voter_dept = pc.take(staff, voter_at)
     standing = sorted(candidates)
     candidate_index = pc.index_in(ballots.candidate, value_set=pa.array(standing, pa.string()))
     own_dept = pc.take(
@@ -380,7 +381,11 @@ def count_ballots(
         pc.is_in(pc.add(pc.multiply(own_dept, width), voter_dept), value_set=pairs), False
     )
     in_own = pc.fill_null(pc.equal(voter_dept, own_dept), False)
-    key = pc.binary_join_element_wise(ballots.candidate, ballots.voter, "\x00")
+    # (candidate, voter) as one number; an unknown voter's ballot is void before it counts
+    key = pc.add(
+        pc.multiply(pc.cast(candidate_index, pa.int64()), len(roster) + 1),
+        pc.fill_null(pc.cast(voter_at, pa.int64()), len(roster)),
+    )
     counted = pc.value_counts(key)
     repeated = pc.filter(counted.field("values"), pc.greater(counted.field("counts"), 1))
     reasons = [
