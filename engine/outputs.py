@@ -109,11 +109,22 @@ def write_run(out: str, period: str, files: dict[str, bytes], manifest: bytes) -
     final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
     try:
         os.makedirs(tmp)
+        made = {tmp}
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         for relative, content in files.items():
             path = os.path.join(tmp, relative)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(content)
+            folder = os.path.dirname(path)
+            if folder not in made:  # 100,000 slips share one folder: made once
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            descriptor = os.open(path, flags, 0o644)
+            try:
+                with memoryview(content) as view:
+                    written = 0
+                    while written < len(view):
+                        written += os.write(descriptor, view[written:])
+            finally:
+                os.close(descriptor)
         with open(os.path.join(tmp, "manifest.json"), "wb") as handle:
             handle.write(manifest)
             handle.flush()

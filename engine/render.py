@@ -21,6 +21,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup  # small; the SVG charts use it too
+
 from . import __version__, columnar
 from .bulk import EmployeeResults
 from .data import Adjustment
@@ -51,8 +53,10 @@ if TYPE_CHECKING:
 
 def md_escape(value: Any) -> str:
     """Text from data, safe in Markdown (tables included): specials backslash-escaped."""
-    from markupsafe import Markup  # imported when templates render (so is Jinja)
-
+    if type(value) is str:  # the common case: plain text from the data
+        if "\r" in value or "\n" in value:
+            value = value.replace("\r", " ").replace("\n", " ")
+        return _MD_SPECIAL.sub(r"\\\1", value) if _MD_SPECIAL.search(value) else value
     if isinstance(value, Markup):
         return str(value)
     text = "" if value is None else str(value)
@@ -91,7 +95,6 @@ def template_sha256(templates: str | None) -> dict[str, str]:
 def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
     import jinja2  # a run writing only csv and json never imports Jinja
     from jinja2.sandbox import SandboxedEnvironment
-    from markupsafe import Markup
 
     loaders: list[jinja2.BaseLoader] = []
     if templates:
@@ -105,6 +108,7 @@ def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one run: no need to look at each file again for every slip
     )
     env.filters["raw"] = Markup  # for the few places a Markdown template writes its own markup
     return env
