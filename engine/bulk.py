@@ -32,6 +32,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 from . import columnar
@@ -73,13 +74,42 @@ class Roster:
     sha256: str
     policy: Policy
     columns: dict[str, Any]  # column → pa.Array of text (null: an empty cell), sorted by id
-    lines: list[int]  # each employee's line in the file
-    ids: list[str]
-    departments: list[str]
+    order: Any  # each employee's row in the file (0: the line after the header); None: in order
     numbers: dict[str, tuple[Any, int]]  # number field → (decimal128 column, scale)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.columns["id"])
+
+    def __contains__(self, emp_id: object) -> bool:
+        try:
+            return isinstance(emp_id, str) and self.index(emp_id) >= 0
+        except KeyError:
+            return False
+
+    # Python lists, made when first asked for (a run over whole columns may never need them)
+    @cached_property
+    def ids(self) -> list[str]:
+        """The ids, sorted."""
+        return self.columns["id"].to_pylist()  # type: ignore[no-any-return]
+
+    @cached_property
+    def departments(self) -> list[str]:
+        """Each employee's department, in id order."""
+        return self.columns["department"].to_pylist()  # type: ignore[no-any-return]
+
+    @cached_property
+    def lines(self) -> list[int]:
+        """Each employee's line in the file, in id order."""
+        if self.order is None:
+            return list(range(2, len(self) + 2))
+        return [k + 2 for k in self.order.to_pylist()]
+
+    def headcount(self) -> dict[str, int]:
+        """Employees per department."""
+        counts = columnar.pc.value_counts(self.columns["department"])
+        return dict(
+            zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        )
 
     def index(self, emp_id: str) -> int:
         """The position of an employee on the roster."""
@@ -156,7 +186,7 @@ def _read_roster(path: str, policy: Policy) -> Roster:
         if pc.any(pc.and_(both, pc.less(table["left_on"], table["hired_on"]))).as_py():
             raise Fallback  # left before hired: the row path's error
     columns = {name: table[name].combine_chunks() for name in wanted}
-    order = pa.array(range(rows), pa.int64())
+    order = None  # the file's own order
     ids = columns["id"]
     if rows > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():  # most files come sorted
         order = pc.sort_indices(ids)
@@ -168,9 +198,7 @@ def _read_roster(path: str, policy: Policy) -> Roster:
         sha256=hashlib.sha256(raw).hexdigest(),
         policy=policy,
         columns=columns,
-        lines=[k + 2 for k in order.to_pylist()],
-        ids=columns["id"].to_pylist(),
-        departments=columns["department"].to_pylist(),
+        order=order,
         numbers=numbers,
     )
 
@@ -361,10 +389,13 @@ def count_ballots(
     self-vote, outside both electorates, double vote.
     """
     pa, pc = columnar.pa, columnar.pc
-    departments = sorted(set(roster.departments) | set(candidates.values()))
+    departments = sorted(set(roster.headcount()) | set(candidates.values()))
     place = {d: k for k, d in enumerate(departments)}
     width = len(departments)
-    staff = pa.array([place[d] for d in roster.departments], pa.int64())
+    staff = pc.cast(
+        pc.index_in(roster.columns["department"], value_set=pa.array(departments, pa.string())),
+        pa.int64(),
+    )
     voter_at = pc.index_in(ballots.voter, value_set=roster.columns["id"])
     voter_dept = pc.take(staff, voter_at)
     standing = sorted(candidates)
@@ -386,8 +417,7 @@ def count_ballots(
         pc.multiply(pc.cast(candidate_index, pa.int64()), len(roster) + 1),
         pc.fill_null(pc.cast(voter_at, pa.int64()), len(roster)),
     )
-    counted = pc.value_counts(key)
-    repeated = pc.filter(counted.field("values"), pc.greater(counted.field("counts"), 1))
+    repeated = _repeated(key)
     reasons = [
         ("invalid_vote", pc.invert(pc.is_in(ballots.vote, value_set=pa.array(["yes", "no"])))),
         ("unknown_voter", pc.is_null(voter_dept)),
@@ -404,11 +434,11 @@ def count_ballots(
     for electorate, members in (("customer", in_customer), ("own", pc.invert(in_customer))):
         here = pc.and_(valid, members)
         for slot, mask in ((1, here), (0, pc.and_(here, yes))):
-            counts = pc.value_counts(pc.filter(ballots.candidate, mask))
-            for name, n in zip(
+            counts = pc.value_counts(pc.filter(candidate_index, mask))
+            for k, n in zip(
                 counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
             ):
-                tallies[name][electorate][slot] = n
+                tallies[standing[k]][electorate][slot] = n
     void_at = pc.indices_nonzero(void_mask)
     flags = [pc.take(mask, void_at).to_pylist() for _, mask in reasons]
     names = pc.take(ballots.candidate, void_at).to_pylist()
@@ -417,6 +447,16 @@ def count_ballots(
         reason = next(r for (r, _), flag in zip(reasons, flags, strict=True) if flag[k])
         void.append((Source(ballots.path, at + 2), name, reason))
     return BallotCount(tallies, void, int(pc.sum(valid).as_py() or 0))
+
+
+def _repeated(key: Any) -> Any:
+    """The values that occur more than once in an int64 column (sorted neighbours)."""
+    pa, pc = columnar.pa, columnar.pc
+    if len(key) < 2:
+        return pa.array([], pa.int64())
+    ordered = pc.take(key, pc.sort_indices(key))
+    same = pc.equal(ordered[1:], ordered[:-1])
+    return pc.unique(pc.filter(ordered[1:], same))
 
 
 # --- paying over whole columns -------------------------------------------------------------------
@@ -476,8 +516,9 @@ class _Payroll:
         self.policy, self.period, self.roster = policy, period, roster
         self.dept_ids = sorted(envs)
         self.dept_envs = [envs[d] for d in self.dept_ids]
-        position = {d: k for k, d in enumerate(self.dept_ids)}
-        self.dept_index = pa.array([position[d] for d in roster.departments], pa.int32())
+        self.dept_index = pc.index_in(
+            roster.columns["department"], value_set=pa.array(self.dept_ids, pa.string())
+        )
         self.evaluator = Evaluator(policy.rounding)
         self.env_names = set(envs[self.dept_ids[0]]) if self.dept_ids else set()
         self.names: dict[str, _Value] = {}
@@ -505,7 +546,7 @@ class _Payroll:
         if (hired is None or not hired.null_count < len(hired)) and (
             left is None or not left.null_count < len(left)
         ):
-            return pa.array([full] * len(self.roster), pa.int64())
+            return pa.repeat(pa.scalar(full, pa.int64()), len(self.roster))
         days = []
         for h, lo in zip(
             hired.to_pylist() if hired is not None else [None] * len(self.roster),
@@ -531,7 +572,7 @@ class _Payroll:
                 applies = self.truth(self.value(line.when.tree))
                 amount = pc.if_else(applies, amount, pa.scalar(Decimal(0), amount.type))
             if not isinstance(amount, pa.Array):
-                amount = pa.array([amount.as_py()] * len(self.roster), amount.type)
+                amount = pa.repeat(amount, len(self.roster))
             cents = self.round(_Value("number", amount, value.scale), 2)
             rounded[line.id] = cents.data
             self.names[line.id] = cents
@@ -563,7 +604,7 @@ class _Payroll:
 
     def _sum(self, columns: list[Any]) -> Any:
         pa, pc = columnar.pa, columnar.pc
-        total = pa.array([Decimal("0.00")] * len(self.roster), pa.decimal128(2, 2))
+        total = pa.repeat(pa.scalar(Decimal("0.00"), pa.decimal128(2, 2)), len(self.roster))
         for column in columns:
             total = self.fit(_Value("number", pc.add(total, column), 2)).data
         return total
@@ -572,16 +613,23 @@ class _Payroll:
         self, gross: Any, deductions: Any, extras: Mapping[str, Sequence[tuple[str, Decimal]]]
     ) -> tuple[Any, Any]:
         pa, pc = columnar.pa, columnar.pc
-        position = {emp_id: k for k, emp_id in enumerate(self.roster.ids)}
-        earn = [Decimal(0)] * len(self.roster)
-        deduct = [Decimal(0)] * len(self.roster)
-        for emp_id, items in extras.items():
-            for kind, amount in items:
-                target = earn if kind == "earning" else deduct
-                target[position[emp_id]] += amount
         money = pa.decimal128(MAX_DIGITS, 2)
-        gross = self.fit(_Value("number", pc.add(gross, pa.array(earn, money)), 2)).data
-        deductions = self.fit(_Value("number", pc.add(deductions, pa.array(deduct, money)), 2))
+        sums: dict[int, list[Decimal]] = {}  # roster position → [earnings, deductions]
+        for emp_id, items in extras.items():
+            at = sums.setdefault(self.roster.index(emp_id), [Decimal(0), Decimal(0)])
+            for kind, amount in items:
+                at[0 if kind == "earning" else 1] += amount
+        where = sorted(sums)
+        mask = pc.is_in(
+            pa.array(range(len(self.roster)), pa.int64()), value_set=pa.array(where, pa.int64())
+        )
+        zeros = pa.repeat(pa.scalar(Decimal(0), money), len(self.roster))
+        earn, deduct = (
+            pc.replace_with_mask(zeros, mask, pa.array([sums[k][part] for k in where], money))
+            for part in (0, 1)
+        )
+        gross = self.fit(_Value("number", pc.add(gross, earn), 2)).data
+        deductions = self.fit(_Value("number", pc.add(deductions, deduct), 2))
         return gross, deductions.data
 
     # -- values --

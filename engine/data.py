@@ -791,7 +791,7 @@ def assemble(
         from .bulk import LazyEmployees
 
         employees = LazyEmployees(roster)
-        known: Container[str] = set(roster.ids)
+        known: Container[str] = roster
     elif employees_table:
         employees = type_employees(employees_table, policy, problems)
         known = {e.id for e in employees}

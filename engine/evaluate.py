@@ -644,7 +644,7 @@ def elect(
         standing = {c.id: data.roster.department(c.id) for c in data.candidates}
     else:
         standing = {e.id: e.department for e in data.employees}
-    headcount = Counter(data.roster.departments if data.roster else standing.values())
+    headcount = Counter(data.roster.headcount() if data.roster else standing.values())
     sizes: dict[str, tuple[int, int]] = {}  # electorates: customer departments', own less one
     for c in data.candidates:
         dept = policy.departments[standing[c.id]]
@@ -844,7 +844,7 @@ def evaluate(
     with decimal_context():
         appraisal = appraise(policy, data.tables, table_files, problems, given)
         headcount = Counter(
-            data.roster.departments if data.roster else (e.department for e in data.employees)
+            data.roster.headcount() if data.roster else (e.department for e in data.employees)
         )
         departments: dict[str, DepartmentResult] = {}
         for dept_id, (metrics, customers, score, met) in appraisal.items():

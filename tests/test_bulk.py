@@ -122,6 +122,7 @@ def write_company(
     folder: Path,
     employees: list[tuple[str, str, str, str, str]],
     adjustments: list[tuple[int, str, str]],
+    backwards: bool = False,
 ) -> None:
     data = folder / "2024-05"
     data.mkdir(parents=True)
@@ -129,6 +130,8 @@ def write_company(
     for k, (name, department, role, salary, hired) in enumerate(employees):
         cell = f'"{name.replace(chr(34), chr(34) * 2)}"' if ("," in name or '"' in name) else name
         lines.append(f"E{k:03d},{cell},{department},{role},{salary},{hired}")
+    if backwards:  # not sorted by id: the bulk path sorts, and keeps each row's line
+        lines[1:] = lines[:0:-1]
     (data / "employees.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     rows = "".join(f"{d},{ok}\n" for d in "ab" for ok in (1, 1, 0))
     (data / "rows.csv").write_text("department,ok\n" + rows, encoding="utf-8")
@@ -172,6 +175,7 @@ def run_both(folder: Path, lines: str, rounding: str) -> tuple[Any, Any, bool]:
     ),
     st.lists(st.tuples(st.sampled_from(FORMULAS), st.sampled_from(WHENS)), min_size=1, max_size=3),
     st.sampled_from(["half_up", "half_even"]),
+    st.booleans(),
     st.lists(
         st.tuples(
             st.integers(0, 30),
@@ -186,6 +190,7 @@ def test_bulk_outputs_equal_row_outputs(
     employees: list[tuple[str, str, str, str, str]],
     formulas: list[tuple[str, str | None]],
     rounding: str,
+    backwards: bool,
     adjustments: list[tuple[int, str, str]],
 ) -> None:
     lines = "    - id: base\n      label: Base\n      formula: base_salary\n"
@@ -197,7 +202,7 @@ def test_bulk_outputs_equal_row_outputs(
         if when:
             lines += f"      when: '{when}'\n"
     folder = tmp_path_factory.mktemp("bulk")
-    write_company(folder, employees, adjustments)
+    write_company(folder, employees, adjustments, backwards)
     rows, cols, _ = run_both(folder, lines, rounding)
     assert cols == rows
 
@@ -274,3 +279,18 @@ def test_bulk_ballots_equal_row_ballots(
             files = render_files(results, ("json", "md")).files
             found.append(([str(p) for p in problems + more], files))
     assert found[1] == found[0]
+
+
+def test_employees_keep_their_lines_when_the_file_is_not_sorted(tmp_path: Path) -> None:
+    staff = [(f"N{k}", "abc"[k % 3], "staff", "5000.00", "") for k in range(12)]
+    write_company(tmp_path, staff, [], backwards=True)
+    policy = make_policy()
+    found = []
+    for size in (NEVER, 0):
+        with bulk_from(size):
+            data, problems = load_period(str(tmp_path), Period.parse("2024-05"), policy)
+            assert data is not None and problems == []
+            assert (data.roster is not None) == (size == 0)
+            found.append([(e.id, e.source, e.fields, e.name) for e in data.employees])
+    assert found[1] == found[0]
+    assert found[0][0][0] == "E000" and found[0][0][1].line == 13  # the last line of the file
