@@ -13,7 +13,7 @@ import getpass
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -23,12 +23,12 @@ from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
-from .evaluate import Progress, quietly
 from .explain import explain as explain_employee
 from .explain import render_text as render_explanation
 from .ledger import close_period
 from .periods import Period, PeriodError
 from .policy import load_policies, load_version, version_in_force
+from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
 from .scaffold import init_repository
@@ -268,7 +268,7 @@ def _progress() -> Progress:
     if not sys.stderr.isatty():
         return quietly
 
-    def show(label: str, items: Sequence[Any]) -> Iterator[Any]:
+    def show(label: str, items: Counted) -> Iterator[Any]:
         with click.progressbar(items, label=label, file=sys.stderr) as bar:
             yield from bar
 

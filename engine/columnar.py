@@ -25,11 +25,13 @@ import datetime as dt
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from .metrics import Tallies, Tally
 from .model import Metric, Policy
+from .progress import Progress, quietly
 
 pa: Any = None
 pc: Any = None
@@ -189,7 +191,7 @@ def _rescale(value: Any, scale: int) -> Any:
 
 
 def tally_file(
-    path: str, table: str, policy: Policy, columns: list[str]
+    path: str, table: str, policy: Policy, columns: list[str], progress: Progress = quietly
 ) -> tuple[Tallies, str] | None:
     """The tallies of one metric table, and the file's sha256; None: take the row path."""
     try:
@@ -198,7 +200,7 @@ def tally_file(
     except OSError:
         return None
     try:
-        return _tally(path, table, policy, columns)
+        return _tally(path, table, policy, columns, progress)
     except (Fallback, pa.ArrowException, OSError, KeyError, UnicodeDecodeError):
         return None
 
@@ -241,7 +243,24 @@ class _Sums:
         self.scales: dict[str, set[int]] = {}  # weight column → the scales its batches had
 
 
-def _tally(path: str, table: str, policy: Policy, columns: list[str]) -> tuple[Tallies, str]:
+class _Blocks:
+    """The blocks of a file as pyarrow reads them, counted ahead from the file's size."""
+
+    def __init__(self, reader: Any, path: str):
+        self.reader = reader
+        size = os.path.getsize(path)
+        self.count = max(1, -(-size // _block_size(path)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.reader)
+
+
+def _tally(
+    path: str, table: str, policy: Policy, columns: list[str], progress: Progress = quietly
+) -> tuple[Tallies, str]:
     header = _header(path)
     wanted = ["department", *columns]
     if len(set(header)) != len(header) or any(h != h.strip() or '"' in h for h in header):
@@ -271,7 +290,7 @@ def _tally(path: str, table: str, policy: Policy, columns: list[str]) -> tuple[T
     )
     sums = _Sums()
     checked: dict[str, int] = {}  # date cells already typed: their day numbers
-    for batch in reader:
+    for batch in progress(f"reading {os.path.basename(path)}", _Blocks(reader, path)):
         _tally_batch(batch, metrics, appraised, policy, columns, sums, checked)
     thread.join()
     tallies: Tallies = {}

@@ -26,6 +26,7 @@ from .metrics import Accumulator, Tallies
 from .model import Policy
 from .numbers import INTEGER_RE, MONEY_RE, parse_decimal
 from .periods import Period
+from .progress import Progress, quietly
 
 _fromisoformat = dt.date.fromisoformat
 ID_RE = re.compile(r"[A-Za-z0-9_.-]+\Z")
@@ -858,6 +859,7 @@ def _read_all(
     encoding: str,
     problems: list[Diagnostic],
     policy: Policy,
+    progress: Progress = quietly,
 ) -> dict[str, RawTable | None]:
     tables: dict[str, RawTable | None] = {}
     metric_tables = {m.table for m in policy.metrics.values()}
@@ -881,7 +883,9 @@ def _read_all(
                 tables[name] = RawTable(path, [], [], ballots.sha256, ballots=ballots)
                 continue
         if name in metric_tables and not found and _utf8(encoding) and path.endswith(".csv"):
-            counted = columnar.tally_file(path, name, policy, needed_columns(policy, name))
+            counted = columnar.tally_file(
+                path, name, policy, needed_columns(policy, name), progress
+            )
             if counted is not None:
                 tallies, sha256 = counted
                 tables[name] = RawTable(path, [], [], sha256, tallies=tallies)
@@ -893,7 +897,11 @@ def _read_all(
 
 
 def load_period(
-    data_dir: str, period: Period, policy: Policy, encoding: str = "utf-8"
+    data_dir: str,
+    period: Period,
+    policy: Policy,
+    encoding: str = "utf-8",
+    progress: Progress = quietly,
 ) -> tuple[PeriodData | None, list[Diagnostic]]:
     """Read and check every file of ``<data>/<period>`` against ``policy``."""
     folder = period_folder(data_dir, period)
@@ -902,7 +910,9 @@ def load_period(
     problems: list[Diagnostic] = []
     metric_tables = sorted({m.table for m in policy.metrics.values()})
     optional = [CANDIDATES, BALLOTS, ADJUSTMENTS]
-    tables = _read_all(folder, [EMPLOYEES, *metric_tables], optional, encoding, problems, policy)
+    tables = _read_all(
+        folder, [EMPLOYEES, *metric_tables], optional, encoding, problems, policy, progress
+    )
     return assemble(period, folder, tables, policy, problems), problems
 
 

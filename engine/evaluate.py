@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -30,6 +30,7 @@ from .metrics import Tallies, Tally
 from .model import Department, Metric, PayLine, Policy
 from .numbers import ONE, ZERO, round_money
 from .periods import Period
+from .progress import Progress, quietly
 
 NO_CUSTOMER = "no_customer"
 BELOW_TARGET = "below_target"
@@ -220,15 +221,6 @@ class Results:
             deductions += e.deductions
             net += e.net
         return gross, deductions, net
-
-
-#: Shows how far a long loop has come: called with a label and the items, yields the items.
-Progress = Callable[[str, Sequence[Any]], Iterable[Any]]
-
-
-def quietly(_label: str, items: Sequence[Any]) -> Iterable[Any]:
-    """No progress shown."""
-    return items
 
 
 @dataclass(frozen=True)

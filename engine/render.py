@@ -32,13 +32,12 @@ from .evaluate import (
     Arrear,
     CandidateResult,
     EmployeeResult,
-    Progress,
     Results,
     VoteResult,
-    quietly,
 )
 from .model import PayLine
 from .numbers import grouped, money_str, percent_str, rate_str
+from .progress import Progress, quietly
 from .svg import loop_diagram, trend_chart
 
 FORMATS = ("md", "html", "csv", "json")

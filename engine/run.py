@@ -17,12 +17,13 @@ from typing import Any
 from . import __version__
 from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
-from .evaluate import Arrear, History, Progress, Results, evaluate, quietly
+from .evaluate import Arrear, History, Results, evaluate
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
 from .model import Policy
 from .outputs import locked, sha256_bytes, write_run
 from .periods import Period
 from .policy import PolicySet, load_policies, version_in_force
+from .progress import Progress, quietly
 from .render import FORMATS, Rendered, render_files, template_sha256
 
 TREND_MONTHS = 6
@@ -124,7 +125,7 @@ def compute_results(
         problems += found
         if policy is None:
             return Computed(None, problems)
-    data, found = load_period(options.data, period, policy, options.encoding)
+    data, found = load_period(options.data, period, policy, options.encoding, progress)
     problems += found
     if data is None or has_errors(problems):
         return Computed(None, strictly(problems, options.strict))

@@ -169,3 +169,30 @@ def test_clean_tables_go_columnar_and_agree(tmp_path: Path, formula: str) -> Non
     assert problems == []
     assert fast == slow
     assert sum(t.rows for m in fast.values() for t in m.values()) == len(records)
+
+
+def test_reading_a_large_metric_table_reports_its_progress(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from innerpay.periods import Period
+    from innerpay.run import RunOptions, run_compute
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    seen: list[tuple[str, int, int]] = []
+
+    def progress(label: str, items: object) -> object:
+        blocks = list(items)  # type: ignore[call-overload]
+        seen.append((label, len(items), len(blocks)))  # type: ignore[arg-type]
+        return blocks
+
+    results, _ = run_compute(Period.parse("2024-05"), RunOptions(), progress)
+    assert results is not None
+    reading = [s for s in seen if s[0].startswith("reading ")]
+    assert [label for label, _, _ in reading] == [
+        "reading production_orders.csv",
+        "reading purchase_requests.csv",
+        "reading receivables.csv",
+        "reading shipments.csv",
+        "reading supplier_payments.csv",
+    ]
+    assert all(expected == found == 1 for _, expected, found in reading)  # one block each
