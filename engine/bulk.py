@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .evaluate import EmployeeResult
 
 #: Smaller files take the row path: importing pyarrow would cost more than it saves.
-MIN_BYTES = 1024 * 1024
+MIN_BYTES = 128 * 1024
 
 MAX_DIGITS = 28  # Decimal's context: a coefficient of more digits would be rounded
 
