@@ -286,3 +286,26 @@ def test_long_phases_report_their_progress(company: Path) -> None:
     results, _ = run_compute(Period.parse("2024-05"), RunOptions(), progress)
     assert results is not None
     assert seen == [("paying employees", 31), ("rendering pay slips", 31)]
+
+
+def test_the_command_keeps_pyarrow_from_importing_pandas_and_picks_the_allocator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from innerpay import cli as cli_module
+
+    hook = cli_module._WithoutPandas()
+    with pytest.raises(ModuleNotFoundError):
+        hook.find_spec("pandas")
+    with pytest.raises(ModuleNotFoundError):
+        hook.find_spec("pandas.core.frame")
+    assert hook.find_spec("pandasx") is None and hook.find_spec("json") is None
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    monkeypatch.setattr(sys, "argv", ["innerpay", "--version"])
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    with pytest.raises(SystemExit):
+        cli_module.main()
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    with pytest.raises(SystemExit):
+        cli_module.main()
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"  # the user's choice stays
