@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import columnar
 from .columnar import Fallback
@@ -46,6 +46,8 @@ from .periods import Period
 
 if TYPE_CHECKING:
     from .evaluate import EmployeeResult
+
+T = TypeVar("T")
 
 #: Smaller files take the row path: importing pyarrow would cost more than it saves.
 MIN_BYTES = 128 * 1024
@@ -126,13 +128,19 @@ class Roster:
 def read_roster(path: str, policy: Policy) -> Roster | None:
     """employees.csv over whole columns, or None: the row path reads it (and says what is
     wrong).  Only for a UTF-8 file of at least :data:`MIN_BYTES`."""
+    return _in_bulk(path, lambda: _read_roster(path, policy))
+
+
+def _in_bulk(path: str, read: Callable[[], T]) -> T | None:
+    """What ``read`` makes of a file of :data:`MIN_BYTES` or more, pyarrow being there; None
+    for a smaller file, or one that ``read`` steps aside from (the row path reads it)."""
     try:
         if os.path.getsize(path) < MIN_BYTES or not columnar.available():
             return None
     except OSError:
         return None
     try:
-        return _read_roster(path, policy)
+        return read()
     except (Fallback, columnar.pa.ArrowException, OSError, KeyError, UnicodeDecodeError):
         return None
 
@@ -316,15 +324,7 @@ class BallotTable:
 def read_ballots(path: str) -> BallotTable | None:
     """ballots.csv over whole columns, or None: the row path reads it.  Every cell must be
     present and without surrounding spaces (the row path strips them, and says which are empty)."""
-    try:
-        if os.path.getsize(path) < MIN_BYTES or not columnar.available():
-            return None
-    except OSError:
-        return None
-    try:
-        return _read_ballots(path)
-    except (Fallback, columnar.pa.ArrowException, OSError, KeyError, UnicodeDecodeError):
-        return None
+    return _in_bulk(path, lambda: _read_ballots(path))
 
 
 def _read_plain_csv(path: str, wanted: list[str]) -> tuple[Any, bytes]:
