@@ -537,26 +537,22 @@ class _Payroll:
         }  # fmt: skip
 
     def _employed_days(self) -> Any:
-        pa = columnar.pa
-        first, last = self.period.first_day, self.period.last_day
-        full = (last - first).days + 1
-        columns = self.roster.columns
-        hired = columns.get("hired_on")
-        left = columns.get("left_on")
-        if (hired is None or not hired.null_count < len(hired)) and (
-            left is None or not left.null_count < len(left)
-        ):
-            return pa.repeat(pa.scalar(full, pa.int64()), len(self.roster))
-        days = []
-        for h, lo in zip(
-            hired.to_pylist() if hired is not None else [None] * len(self.roster),
-            left.to_pylist() if left is not None else [None] * len(self.roster),
-            strict=True,
-        ):
-            start = max(dt.date.fromisoformat(h) if h else first, first)
-            end = min(dt.date.fromisoformat(lo) if lo else last, last)
-            days.append(max((end - start).days + 1, 0))
-        return pa.array(days, pa.int64())
+        """Calendar days employed in the period, both ends included (as the row path's
+        :func:`~innerpay.evaluate.employed_days`), over the columns of validated ISO dates."""
+        pa, pc = columnar.pa, columnar.pc
+        first = pa.scalar(self.period.first_day, pa.date32())
+        last = pa.scalar(self.period.last_day, pa.date32())
+        start, end = first, last
+        if "hired_on" in self.roster.columns:
+            hired = pc.cast(self.roster.columns["hired_on"], pa.date32())
+            start = pc.max_element_wise(pc.fill_null(hired, first), first)
+        if "left_on" in self.roster.columns:
+            left = pc.cast(self.roster.columns["left_on"], pa.date32())
+            end = pc.min_element_wise(pc.fill_null(left, last), last)
+        days = pc.add(pc.days_between(start, end), 1)
+        if not isinstance(days, pa.Array):  # neither column: every employee the whole month
+            return pa.repeat(pa.scalar(self.period.days, pa.int64()), len(self.roster))
+        return pc.max_element_wise(days, pa.scalar(0, pa.int64()))
 
     # -- the lines --
 
