@@ -632,25 +632,27 @@ def elect(
             )
         )
         return {}, {}, 0
+    # the departments of the candidates (over columns), or of every employee (one by one)
     if data.roster is not None:
-        standing = {c.id: data.roster.department(c.id) for c in data.candidates}
+        department_of = {c.id: data.roster.department(c.id) for c in data.candidates}
+        headcount = Counter(data.roster.headcount())
     else:
-        standing = {e.id: e.department for e in data.employees}
-    headcount = Counter(data.roster.headcount() if data.roster else standing.values())
+        department_of = data.department_of()
+        headcount = Counter(department_of.values())
     sizes: dict[str, tuple[int, int]] = {}  # electorates: customer departments', own less one
     for c in data.candidates:
-        dept = policy.departments[standing[c.id]]
+        dept = policy.departments[department_of[c.id]]
         customers = set(dept.customer_departments)
         sizes[c.id] = (sum(headcount[d] for d in customers), headcount[dept.id] - 1)
     if data.ballot_table is not None:
         counted = count_ballots(
             data.ballot_table,
             data.roster,
-            {c.id: standing[c.id] for c in data.candidates},
+            {c.id: department_of[c.id] for c in data.candidates},
             {d.id: d.customer_departments for d in policy.departments.values()},
         )
     else:
-        counted = _count_ballots(policy, data, standing)
+        counted = _count_ballots(policy, data, department_of)
     tallies, valid_total = counted.tallies, counted.valid
     for source, candidate, reason in counted.void:
         void[reason] += 1
@@ -665,7 +667,7 @@ def elect(
     results: dict[str, CandidateResult] = {}
     names = data.names_of([c.id for c in data.candidates])
     for c in data.candidates:
-        dept = policy.departments[standing[c.id]]
+        dept = policy.departments[department_of[c.id]]
         customer_size, own_size = sizes[c.id]
         score = scores.get(dept.id)
         no_customer = (
