@@ -649,7 +649,7 @@ class Rendered:
 
 def _render(env: SandboxedEnvironment, name: str, templates: str | None, **context: Any) -> bytes:
     try:
-        template = env.get_template(name)
+        template = env.get_template(name)  # loaded and compiled once, then from Jinja's cache
         return template.render(**context).encode("utf-8")
     except Exception as exc:  # a user template may fail in any way (Jinja's errors included)
         raise InnerpayError([_template_error(exc, name, templates)]) from None
@@ -669,6 +669,16 @@ def render_files(
         for report in ("departments", "promotion"):
             files[f"{report}.{kind}"] = _render(env, f"{report}.{kind}.j2", templates, **context)
     if envs:
+        # the partials every slip shows alike, rendered once (a slip may still include them)
+        partials = {
+            kind: {
+                f"{part}_block": Markup(
+                    _render(env, f"_{part}.{kind}.j2", templates, **context).decode().rstrip("\n")
+                )
+                for part in (("provenance", "style") if kind == "html" else ("provenance",))
+            }
+            for kind, env in envs.items()
+        }
         for e in progress("rendering pay slips", list(results.employees.values())):
             slip = _slip_view(e, results)
             for kind, env in envs.items():
@@ -680,6 +690,7 @@ def render_files(
                     provenance=context["provenance"],
                     currency=context["currency"],
                     title=context["title"],
+                    **partials[kind],
                 )
     if "csv" in formats:
         files["payroll.csv"] = payroll_csv(results)
