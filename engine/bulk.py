@@ -911,6 +911,7 @@ class EmployeeResults(Mapping[str, "EmployeeResult"]):
         self._pay = pay
         self.texts: dict[str, Any] = {}  # what the outputs make once for both (innerpay.render)
         self.deferred = deferred  # paid by the row path during the run
+        self._made: dict[str, EmployeeResult] = {}
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal]:
         """Σ gross, Σ deductions, Σ net."""
@@ -935,13 +936,14 @@ class EmployeeResults(Mapping[str, "EmployeeResult"]):
         return isinstance(key, str) and self.employees.find(key) is not None
 
     def __getitem__(self, key: str) -> EmployeeResult:
-        found = self.deferred.get(key)
+        found = self.deferred.get(key) or self._made.get(key)
         if found is not None:
             return found
         employee = self.employees.find(key)
         if employee is None:
             raise KeyError(key)
-        return self._pay(employee)
+        found = self._made[key] = self._pay(employee)  # kept: diff and ledger ask again
+        return found
 
 
 __all__ = [

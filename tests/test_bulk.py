@@ -294,3 +294,19 @@ def test_employees_keep_their_lines_when_the_file_is_not_sorted(tmp_path: Path) 
             found.append([(e.id, e.source, e.fields, e.name) for e in data.employees])
     assert found[1] == found[0]
     assert found[0][0][0] == "E000" and found[0][0][1].line == 13  # the last line of the file
+
+
+@pytest.mark.parametrize("command", [
+    ["diff", "--period", "2024-05", "--base", "2024.01", "--head", "2024.05", "--format", "json"],
+    ["explain", "--period", "2024-05", "--employee", "E013", "--json"],
+    ["explain", "--period", "2024-02", "--employee", "E009"],
+])  # fmt: skip
+def test_audit_commands_say_the_same_over_columns(company: Path, command: list[str]) -> None:
+    with bulk_from(NEVER):
+        by_rows = run_cli(command)
+    with bulk_from(0):
+        by_columns = run_cli(command)
+    assert by_rows.code == 0
+    assert (by_columns.code, by_columns.stdout, by_columns.stderr) == (
+        by_rows.code, by_rows.stdout, by_rows.stderr,
+    )  # fmt: skip
