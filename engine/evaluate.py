@@ -781,6 +781,7 @@ def _pay_in_bulk(
             (x.kind, x.amount) for x in [*adjustments.get(emp_id, ()), *arrears.get(emp_id, ())]
         ]
         for emp_id in {*adjustments, *arrears}
+        if emp_id in data.roster  # arrears of someone who has left are settled by hand
     }
     columns = pay_columns(policy, data.period, data.roster, envs, extras)
     if columns is None:

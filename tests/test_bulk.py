@@ -4,6 +4,7 @@ steps aside."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -310,3 +311,31 @@ def test_audit_commands_say_the_same_over_columns(company: Path, command: list[s
     assert (by_columns.code, by_columns.stdout, by_columns.stderr) == (
         by_rows.code, by_rows.stdout, by_rows.stderr,
     )  # fmt: skip
+
+
+def test_arrears_are_the_same_over_columns(company: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_ledger import add_retroactive_version
+
+    shutil.copytree(company / "fixtures" / "2024-06", company / "fixtures" / "2024-07")
+    modes = {"rows": NEVER, "cols": 0}
+    for place in modes:  # two copies of the company, each with its own out/ and ledger
+        (company / place).mkdir()
+        for folder in ("policies", "fixtures"):
+            shutil.copytree(company / folder, company / place / folder)
+    said, made = {}, {}
+    for place, size in modes.items():
+        monkeypatch.chdir(company / place)
+        with bulk_from(size):
+            for period in ("2024-05", "2024-06"):
+                assert run_cli(["compute", "--period", period]).code == 0
+                assert run_cli(["close", "--period", period]).code == 0
+            add_retroactive_version(company / place)
+            ran = run_cli(["compute", "--period", "2024-07"])
+        assert ran.code == 0, ran.stderr
+        said[place], made[place] = ran.stderr, outputs(company / place / "out" / "2024-07")
+    assert said["cols"] == said["rows"]
+    assert "settle it by hand" in said["rows"]  # arrears of someone who has left
+    assert sorted(made["cols"]) == sorted(made["rows"])
+    for name in made["rows"]:
+        assert made["cols"][name] == made["rows"][name], name
+    assert b"2024-05 2024-06" in made["rows"]["payroll.csv"]  # arrears are there to compare
