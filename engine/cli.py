@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, columnar
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .diff import DIFF_FORMATS, diff_results, render_diff
@@ -500,9 +500,11 @@ def main() -> None:
     """The console script."""
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
-    # pyarrow's default allocator (mimalloc) costs this workload 0.1 s of page faults per run
-    # (bench/README.md); the system's does not.  An explicit choice of the user's is kept.
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    # pyarrow's default allocator (mimalloc) costs a large run a tenth of a second of page faults
+    # at 100,000 employees; jemalloc, where pyarrow has it, or the system's do not, and jemalloc
+    # holds a million employees in 20% less memory (bench/README.md).  The user's
+    # ARROW_DEFAULT_MEMORY_POOL, when set, is kept.
+    columnar.MEMORY_POOLS = ("jemalloc", "system")
     cli(prog_name="innerpay")
 
 

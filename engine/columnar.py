@@ -49,6 +49,11 @@ class Fallback(Exception):
     """This table takes the row path."""
 
 
+#: The allocators pyarrow should use, the first it has (the `innerpay` command sets these; a
+#: library caller's process is left as it is, and so is ARROW_DEFAULT_MEMORY_POOL when set).
+MEMORY_POOLS: tuple[str, ...] = ()
+
+
 def available() -> bool:
     """Whether pyarrow is installed (imported on first use)."""
     global pa, pc, pacsv
@@ -60,7 +65,20 @@ def available() -> bool:
         except ImportError:
             return False
         pa, pc, pacsv = pyarrow, pyarrow.compute, pyarrow.csv
+        _choose_memory_pool()
     return True
+
+
+def _choose_memory_pool() -> None:
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    for name in MEMORY_POOLS:
+        try:
+            pool = getattr(pa, f"{name}_memory_pool")()
+        except (AttributeError, NotImplementedError, pa.ArrowException):
+            continue  # not built into this pyarrow
+        pa.set_memory_pool(pool)
+        return
 
 
 def _column_kind(column: Any, checked: dict[str, int]) -> tuple[str, Any]:

@@ -288,9 +288,7 @@ def test_long_phases_report_their_progress(company: Path) -> None:
     assert seen == [("paying employees", 31), ("rendering pay slips", 31)]
 
 
-def test_the_command_keeps_pyarrow_from_importing_pandas_and_picks_the_allocator(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_command_keeps_pyarrow_from_importing_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     from innerpay import cli as cli_module
 
     hook = cli_module._WithoutPandas()
@@ -299,13 +297,29 @@ def test_the_command_keeps_pyarrow_from_importing_pandas_and_picks_the_allocator
     with pytest.raises(ModuleNotFoundError):
         hook.find_spec("pandas.core.frame")
     assert hook.find_spec("pandasx") is None and hook.find_spec("json") is None
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-    monkeypatch.setattr(sys, "argv", ["innerpay", "--version"])
-    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
-    with pytest.raises(SystemExit):
-        cli_module.main()
-    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
-    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
-    with pytest.raises(SystemExit):
-        cli_module.main()
-    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "jemalloc"  # the user's choice stays
+
+
+PICK = (
+    "import sys; from innerpay import columnar; columnar.MEMORY_POOLS = tuple(sys.argv[1:]); "
+    "columnar.available(); print(columnar.pa.default_memory_pool().backend_name)"
+)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "environment", "expected"),
+    [
+        (["system"], None, "system"),
+        (["no_such_pool", "system"], None, "system"),
+        (["system"], "mimalloc", "mimalloc"),  # the user's choice stays
+    ],
+)
+def test_the_command_picks_pyarrows_allocator(
+    wanted: list[str], environment: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if environment:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = environment
+    done = subprocess.run(
+        [sys.executable, "-c", PICK, *wanted], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == expected
