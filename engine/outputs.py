@@ -98,12 +98,30 @@ def _exchange(a: str, b: str) -> bool:
     return bool(done == 0)
 
 
-def sha256_bytes(data: bytes) -> str:
-    """The sha256 hex digest of some bytes."""
-    return hashlib.sha256(data).hexdigest()
+#: A file's content: bytes, or the pieces it is made of, in order (a large output is never
+#: joined in memory: its pieces are hashed and written one after the other).
+Content = bytes | tuple[bytes | memoryview, ...]
 
 
-def write_run(out: str, period: str, files: dict[str, bytes], manifest: bytes) -> None:
+def pieces(content: Content) -> tuple[bytes | memoryview, ...]:
+    """The pieces of a file's content, in order."""
+    return content if isinstance(content, tuple) else (content,)
+
+
+def joined(content: Content) -> bytes:
+    """A file's content as one bytes object (for small files and for comparisons)."""
+    return content if isinstance(content, bytes) else b"".join(content)
+
+
+def sha256_bytes(content: Content) -> str:
+    """The sha256 hex digest of a file's content."""
+    digest = hashlib.sha256()
+    for piece in pieces(content):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def write_run(out: str, period: str, files: dict[str, Content], manifest: bytes) -> None:
     """Write every file and then the manifest into place, all or nothing (call with the lock)."""
     recover(out, period)
     final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
@@ -119,10 +137,11 @@ def write_run(out: str, period: str, files: dict[str, bytes], manifest: bytes) -
                 made.add(folder)
             descriptor = os.open(path, flags, 0o644)
             try:
-                with memoryview(content) as view:
-                    written = 0
-                    while written < len(view):
-                        written += os.write(descriptor, view[written:])
+                for piece in pieces(content):
+                    with memoryview(piece) as view:
+                        written = 0
+                        while written < len(view):
+                            written += os.write(descriptor, view[written:])
             finally:
                 os.close(descriptor)
         with open(os.path.join(tmp, "manifest.json"), "wb") as handle:

@@ -37,6 +37,7 @@ from .evaluate import (
 )
 from .model import PayLine
 from .numbers import grouped, money_str, percent_str, rate_str
+from .outputs import Content
 from .progress import Progress, quietly
 from .svg import loop_diagram, trend_chart
 
@@ -454,7 +455,7 @@ def dumps(data: Any) -> bytes:
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> bytes:
+def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> Content:
     """results.json: one line per department, employee and candidate, each a compact object.
 
     Readable in a diff and fast to write (the C encoder, where an indented dump would use the
@@ -485,11 +486,11 @@ def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> 
     text = ("\n".join(lines) + "\n").encode()
     if employees:
         before, after = text.split(split)
-        return b"".join((before, employees, after))
+        return before, employees, after
     return text
 
 
-def payroll_csv(results: Results) -> bytes:
+def payroll_csv(results: Results) -> Content:
     """One row per employee: id, name, department, every line, adjustments, gross, deductions,
     net."""
     lines = results.policy.lines
@@ -504,7 +505,7 @@ def payroll_csv(results: Results) -> bytes:
     )
     if isinstance(results.employees, EmployeeResults):
         rows = bulk_payroll_rows(results.employees, lambda e: _payroll_row(e, lines))
-        return b"".join((out.getvalue().encode("utf-8"), rows))
+        return out.getvalue().encode("utf-8"), rows
     for e in results.employees.values():
         writer.writerow(_payroll_row(e, lines))
     return out.getvalue().encode("utf-8")
@@ -644,7 +645,7 @@ def bulk_payroll_rows(
 class Rendered:
     """The files of a run, by path relative to ``<out>/<period>``."""
 
-    files: dict[str, bytes]
+    files: dict[str, Content]  # bytes, or a large file's pieces (see innerpay.outputs)
 
 
 def _render(env: SandboxedEnvironment, name: str, templates: str | None, **context: Any) -> bytes:
@@ -662,7 +663,7 @@ def render_files(
     progress: Progress = quietly,
 ) -> Rendered:
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
-    files: dict[str, bytes] = {}
+    files: dict[str, Content] = {}
     envs = {kind: _environment(templates, kind) for kind in ("md", "html") if kind in formats}
     context = view(results) if envs else {}  # what the reports and slips show
     for kind, env in envs.items():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Diagnostic, Kind, Source, error, has_errors
+from .outputs import sha256_bytes
 from .periods import Period, PeriodError
 from .render import render_files
 from .run import RunOptions, compute_results, manifest
@@ -104,7 +105,7 @@ def verify_run(folder: str) -> Verification:
     for name, content in sorted(rendered.files.items()):
         if name not in outputs:
             found.differences.append(f"the inputs now produce another output: {name}")
-        elif hashlib.sha256(content).hexdigest() != outputs[name]:
+        elif sha256_bytes(content) != outputs[name]:
             found.differences.append(f"the inputs now produce a different {name}")
     for name in sorted(set(outputs) - set(rendered.files)):
         found.differences.append(f"the inputs no longer produce {name}")
