@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -365,3 +367,30 @@ def test_a_bulk_run_verifies_and_its_large_files_are_written_in_pieces(company: 
     on_disk = company / "out" / "2024-05"
     for name in ("results.json", "payroll.csv"):
         assert joined(files[name]) == (on_disk / name).read_bytes()
+
+
+COMMAND = (
+    "import sys\n"
+    "from innerpay import bulk, columnar, cli\n"
+    "bulk.MIN_BYTES = columnar.MIN_BYTES = 0\n"
+    "sys.argv = ['innerpay', *sys.argv[1:]]\n"
+    "try:\n"
+    "    cli.main()\n"
+    "finally:\n"
+    "    print(sorted(n for n in ('numpy', 'pandas') if n in sys.modules), file=sys.stderr)\n"
+)
+
+
+def test_the_command_pays_over_columns_without_numpy_or_pandas(company: Path) -> None:
+    """The console script hides numpy and pandas from pyarrow; every columnar path still runs."""
+    with bulk_from(NEVER):
+        by_rows = run_cli(["compute", "--period", "2024-05", "--out", "rows"])
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, "compute", "--period", "2024-05", "--out", "cols"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (by_rows.code, done.returncode) == (0, 0)
+    assert done.stderr.replace("cols", "rows") == by_rows.stderr + "[]\n"
+    assert outputs(company / "cols" / "2024-05") == outputs(company / "rows" / "2024-05")

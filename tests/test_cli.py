@@ -292,11 +292,11 @@ def test_the_command_keeps_pyarrow_from_importing_pandas(monkeypatch: pytest.Mon
     from innerpay import cli as cli_module
 
     hook = cli_module._WithoutPandas()
-    with pytest.raises(ModuleNotFoundError):
-        hook.find_spec("pandas")
-    with pytest.raises(ModuleNotFoundError):
-        hook.find_spec("pandas.core.frame")
+    for name in ("pandas", "pandas.core.frame", "numpy", "numpy.linalg"):
+        with pytest.raises(ModuleNotFoundError):
+            hook.find_spec(name)
     assert hook.find_spec("pandasx") is None and hook.find_spec("json") is None
+    assert hook.find_spec("numpyx") is None
 
 
 PICK = (
