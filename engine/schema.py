@@ -7,16 +7,18 @@ names the key path and quotes the bad value.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
-
-import jsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic, error, nearest, suggest
 from .yamlread import Path, YamlDoc
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 IDENT = "^[a-z][a-z0-9_]*$"
 PERIOD = "^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -330,9 +332,167 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int)
 
 
-_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
-_Validator = jsonschema.validators.extend(Draft202012Validator, type_checker=_TYPE_CHECKER)
-_VALIDATOR = _Validator(POLICY_SCHEMA)
+# --- the quick check: a valid document passes without jsonschema ------------------------------
+
+Check = Callable[[Any], bool]
+
+
+class _Unsupported(Exception):
+    """A keyword the quick check does not know: every document goes to jsonschema."""
+
+
+#: Keywords that say nothing about validity.
+_ANNOTATIONS = {"$schema", "$id", "title", "description", "examples", "default"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+_TYPES: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "integer": lambda v: _is_integer(None, v),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    """Whether ``value`` certainly equals ``wanted`` as JSON Schema compares (text and numbers;
+    anything else is left to jsonschema)."""
+    if isinstance(wanted, str):
+        return isinstance(value, str) and value == wanted
+    if _is_number(wanted) and not isinstance(wanted, float):
+        return _is_number(value) and bool(value == wanted)
+    return False
+
+
+def _quick(schema: Any) -> Check:
+    """A check that says True only of values the schema accepts (False: ask jsonschema).
+
+    Compiled once from the keywords innerpay's schemas use; any other keyword raises
+    :class:`_Unsupported`.  ``tests/test_schema.py`` holds it to jsonschema's verdict.
+    """
+    if schema is True:
+        return lambda v: True
+    if not isinstance(schema, dict):
+        raise _Unsupported(repr(schema))
+    checks: list[Check] = []
+    for keyword, wanted in schema.items():
+        if keyword in _ANNOTATIONS or keyword in ("properties", "prefixItems"):
+            continue  # properties: with additionalProperties below; prefixItems: with items
+        checks.append(_keyword(keyword, wanted, schema))
+    if "properties" in schema and "additionalProperties" not in schema:
+        checks.append(_properties(schema["properties"], None))
+    if "prefixItems" in schema and "items" not in schema:
+        checks.append(_items(schema["prefixItems"], True))
+    return lambda v: all(check(v) for check in checks)
+
+
+def _keyword(keyword: str, wanted: Any, schema: dict[str, Any]) -> Check:
+    match keyword:
+        case "type":
+            kinds = [_TYPES[k] for k in (wanted if isinstance(wanted, list) else [wanted])]
+            return lambda v: any(kind(v) for kind in kinds)
+        case "enum":
+            return lambda v: any(_same(v, option) for option in wanted)
+        case "const":
+            return lambda v: _same(v, wanted)
+        case "pattern":
+            search = re.compile(wanted).search
+            return lambda v: not isinstance(v, str) or search(v) is not None
+        case "minLength":
+            return lambda v: not isinstance(v, str) or len(v) >= wanted
+        case "minimum":
+            return lambda v: not _is_number(v) or v >= wanted
+        case "maximum":
+            return lambda v: not _is_number(v) or v <= wanted
+        case "exclusiveMinimum":
+            return lambda v: not _is_number(v) or v > wanted
+        case "minItems":
+            return lambda v: not isinstance(v, list) or len(v) >= wanted
+        case "maxItems":
+            return lambda v: not isinstance(v, list) or len(v) <= wanted
+        case "minProperties":
+            return lambda v: not isinstance(v, dict) or len(v) >= wanted
+        case "required":
+            return lambda v: not isinstance(v, dict) or all(k in v for k in wanted)
+        case "additionalProperties":
+            return _properties(schema.get("properties", {}), wanted)
+        case "propertyNames":
+            name = _quick(wanted)
+            return lambda v: not isinstance(v, dict) or all(name(k) for k in v)
+        case "items":
+            return _items(schema.get("prefixItems", []), wanted)
+        case "anyOf":
+            options = [_quick(option) for option in wanted]
+            return lambda v: any(option(v) for option in options)
+    raise _Unsupported(keyword)
+
+
+def _properties(properties: dict[str, Any], other: Any) -> Check:
+    known = {name: _quick(sub) for name, sub in properties.items()}
+    rest: Check | None = None if other is False else _quick(True if other is None else other)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for name, item in value.items():
+            sub = known.get(name, rest)
+            if sub is None or not sub(item):
+                return False
+        return True
+
+    return check
+
+
+def _items(prefix: list[Any], other: Any) -> Check:
+    first = [_quick(sub) for sub in prefix]
+    rest: Check | None = None if other is False else _quick(other)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        for index, item in enumerate(value):
+            sub = first[index] if index < len(first) else rest
+            if sub is None or not sub(item):
+                return False
+        return True
+
+    return check
+
+
+class Validator:
+    """A schema of innerpay's: a quick check for valid documents, compiled once, and
+    jsonschema's full report (imported only then) for the others."""
+
+    def __init__(self, schema: dict[str, Any]):
+        self.schema = schema
+        try:
+            self.quick: Check | None = _quick(schema)
+        except _Unsupported:
+            self.quick = None
+
+    @functools.cached_property
+    def full(self) -> Any:
+        """jsonschema's validator (draft 2020-12; integral Decimals are integers)."""
+        import jsonschema
+
+        draft = jsonschema.Draft202012Validator
+        checker = draft.TYPE_CHECKER.redefine("integer", _is_integer)
+        return jsonschema.validators.extend(draft, type_checker=checker)(self.schema)
+
+    def errors(self, instance: Any) -> list[ValidationError]:
+        """Every error jsonschema finds (none, without asking it, when the quick check passes)."""
+        if self.quick is not None and self.quick(instance):
+            return []
+        return list(self.full.iter_errors(instance))
+
+
+_VALIDATOR = Validator(POLICY_SCHEMA)
 
 
 def schema_json(schema: dict[str, Any] | None = None) -> str:
@@ -467,16 +627,16 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             return [(path, False, f"{where}: {err.message}")]
 
 
-def validator_for(schema: dict[str, Any]) -> Any:
+def validator_for(schema: dict[str, Any]) -> Validator:
     """A validator for another schema of innerpay's (integral Decimals are integers)."""
-    return _Validator(schema)
+    return Validator(schema)
 
 
-def check_schema(doc: YamlDoc, validator: Any = None) -> list[Diagnostic]:
+def check_schema(doc: YamlDoc, validator: Validator | None = None) -> list[Diagnostic]:
     """Every schema problem of a document (a policy by default), each at its line and column."""
     problems: list[Diagnostic] = []
     seen: set[tuple[Path, str]] = set()
-    errors = list((validator or _VALIDATOR).iter_errors(doc.data))
+    errors = (validator or _VALIDATOR).errors(doc.data)
     # A misspelt required key is one mistake: say "unknown key 'roundng'; did you mean
     # 'rounding'?" and not also "missing the key 'rounding'".
     misspelt: set[tuple[Path, str]] = set()
