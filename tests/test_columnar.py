@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -134,6 +135,70 @@ def test_columnar_tallies_equal_row_tallies(
     for by_metric in fast[0].values():
         for tally in by_metric.values():
             assert isinstance(tally.numerator, Decimal) and isinstance(tally.denominator, Decimal)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), CELLS, CELLS), min_size=1, max_size=30),
+    st.integers(min_value=8, max_value=96),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_blocks_cut_anywhere_give_the_same_tallies_and_hash(
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[tuple[str, str, str]],
+    block: int,
+    newline: str,
+    last_newline: bool,
+) -> None:
+    """The file is cut into blocks at line ends and parsed in parallel: tiny blocks (many per
+    file, lines across their edges) count what one block counts, and hash the same bytes."""
+    policy = make_policy(
+        metric="  rate:\n    label: Rate\n    table: rows\n    success: 'x and x <= z'\n"
+    )
+    text = "department,x,z" + "".join(f"{newline}{d},{x},{z}" for d, x, z in records)
+    path = tmp_path_factory.mktemp("blocks") / "rows.csv"
+    path.write_bytes((text + (newline if last_newline else "")).encode())
+    columns = needed_columns(policy, "rows")
+
+    def tally() -> object:
+        try:
+            return columnar._tally(str(path), "rows", policy, columns)
+        except (columnar.Fallback, columnar.pa.ArrowException):
+            return "row path"
+
+    whole = tally()
+    saved = columnar.BLOCK_BYTES
+    columnar.BLOCK_BYTES = block
+    try:
+        cut = tally()
+    finally:
+        columnar.BLOCK_BYTES = saved
+    if cut != "row path" or max(map(len, text.split(newline))) <= 4 * block:
+        assert cut == whole
+    if whole == "row path":
+        return
+    problems: list = []  # type: ignore[type-arg]
+    cells = [(i + 2, [d, x, z]) for i, (d, x, z) in enumerate(records)]
+    by_rows = tally_metric_table(
+        RawTable(str(path), ["department", "x", "z"], cells, ""), "rows", policy, problems
+    )
+    assert problems == []
+    assert whole == (by_rows, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_a_line_longer_than_four_blocks_takes_the_row_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = make_policy(metric="  rate:\n    label: Rate\n    table: rows\n    success: x\n")
+    path = tmp_path / "rows.csv"
+    path.write_text("department,x\na," + "y" * 40 + "\n", encoding="utf-8")
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 8)
+    with pytest.raises(columnar.Fallback):
+        columnar._tally(str(path), "rows", policy, ["x"])
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 16)
+    tallies, _ = columnar._tally(str(path), "rows", policy, ["x"])
+    assert tallies["a"]["rate"].rows == 1
 
 
 CLEAN = {
