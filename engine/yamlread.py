@@ -18,8 +18,6 @@ from typing import Any
 
 import yaml
 import yaml.cyaml
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     MappingStartEvent,
@@ -27,7 +25,6 @@ from yaml.events import (
     SequenceStartEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
 from .errors import Diagnostic, Source, error
 
@@ -44,6 +41,7 @@ _BASED = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+\Z")
 _UNDERSCORE = re.compile(r"[-+]?[0-9][0-9_]*(\.[0-9_]*)?\Z")
 _EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+\Z")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)\Z")
+_NUMBER_START = frozenset("-+.0123456789eE")  # where every pattern below can start
 _ODD_DECIMAL = re.compile(r"[-+]?([0-9]+\.|\.[0-9]+)\Z|\+[0-9]+(\.[0-9]+)?\Z")
 
 
@@ -208,42 +206,37 @@ class _SlowPath(Exception):
 
 if _C_PARSER is not None:
 
-    class _CStrictLoader(_Strict, Composer, _C_PARSER, SafeConstructor, Resolver):  # type: ignore[misc]
-        """The same composer over libyaml's events."""
+    class _CComposer(_C_PARSER):  # type: ignore[misc]
+        """libyaml's own composer, in C.  Implicit tags are left unresolved (innerpay types
+        plain scalars itself): a node with a tag was given one explicitly."""
 
-        def __init__(self, stream: str, file: str):
-            _C_PARSER.__init__(self, stream)
-            Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
-            self._start(file)
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            return ""
 
-        def get_single_node(self) -> Node | None:
-            node: Node | None = Composer.get_single_node(self)
-            return node
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass
 
-        def compose_node(self, parent: Node | None, index: Any) -> Node:
-            if self.check_event(ScalarEvent):
-                event = self.peek_event()
-                if not event.style and not event.value:
-                    raise _SlowPath  # an empty value: libyaml puts it after the space
-            return super().compose_node(parent, index)
+        def ascend_resolver(self) -> None:
+            pass
 
 
-def _compose_fast(text: str, file: str) -> tuple[Node | None, _Strict] | None:
+def _read_fast(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]] | None:
     """The document composed by libyaml, or None: the pure-Python reader takes it."""
     if _C_PARSER is None or len(text) < C_MIN_CHARS or not _plain_subset(text):
         return None
-    loader = _CStrictLoader(text, file)
+    composer = _CComposer(text)
     try:
-        node = loader.get_single_node()
-    except (yaml.YAMLError, _SlowPath):
+        node = composer.get_single_node()
+    except yaml.YAMLError:
         return None
     finally:
-        loader.dispose()
-    if loader.problems:
-        return None  # anchors, aliases, tags: said in the pure-Python reader's positions
-    return node, loader
+        composer.dispose()
+    strict = _Strict()
+    strict._start(file)
+    try:
+        return _built(YamlDoc(file, None), text, node, strict, from_c=True)
+    except _SlowPath:
+        return None
 
 
 def _plain_scalar(text: str, source: Source) -> tuple[Any, Diagnostic | None]:
@@ -254,6 +247,8 @@ def _plain_scalar(text: str, source: Source) -> tuple[Any, Diagnostic | None]:
         return True, None
     if text in _FALSE:
         return False, None
+    if text[0] not in _NUMBER_START and text.lower() not in _YAML11_BOOLS:
+        return text, None  # text: no surprise below starts otherwise
     if _NUMBER.match(text):
         return Decimal(text), None
     hint = None
@@ -290,12 +285,16 @@ def _plain_scalar(text: str, source: Source) -> tuple[Any, Diagnostic | None]:
 class _Builder:
     """Turns composed nodes into plain values, recording positions and problems."""
 
-    def __init__(self, doc: YamlDoc, text: str):
+    def __init__(self, doc: YamlDoc, text: str, from_c: bool = False):
         self.doc = doc
         self.text = text
         self.problems: list[Diagnostic] = []
+        self.from_c = from_c
+        self.seen: set[int] = set()
 
     def build(self, node: Node, path: Path) -> Any:
+        if self.from_c:
+            self._check_c(node)
         source = _source(self.doc.file, node)
         self.doc.values[path] = source
         if isinstance(node, ScalarNode):
@@ -336,6 +335,16 @@ class _Builder:
             result[key] = self.build(value_node, (*path, key))
         return result
 
+    def _check_c(self, node: Node) -> None:
+        """What libyaml's composer would let pass silently: the pure-Python reader says it."""
+        if node.tag:
+            raise _SlowPath  # a tag
+        if id(node) in self.seen:
+            raise _SlowPath  # an alias: the node of its anchor, again
+        self.seen.add(id(node))
+        if isinstance(node, ScalarNode) and not node.style and not node.value:
+            raise _SlowPath  # an empty value: libyaml puts it after the space
+
     def _scalar(self, node: ScalarNode, path: Path, source: Source) -> Any:
         self.doc.single_line[path] = node.start_mark.line == node.end_mark.line
         if not node.style:  # plain
@@ -363,10 +372,9 @@ class _Builder:
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly; returns it with every problem found."""
     doc = YamlDoc(file, None)
-    fast = _compose_fast(text, file)
+    fast = _read_fast(text, file)
     if fast is not None:
-        node, composer = fast
-        return _built(doc, text, node, composer)
+        return fast
     try:
         loader = _StrictLoader(text, file)
     except yaml.reader.ReaderError as exc:
@@ -396,12 +404,12 @@ def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
 
 
 def _built(
-    doc: YamlDoc, text: str, node: Node | None, loader: _Strict
+    doc: YamlDoc, text: str, node: Node | None, loader: _Strict, from_c: bool = False
 ) -> tuple[YamlDoc, list[Diagnostic]]:
     file = doc.file
     if node is None:
         return doc, [error(Source(file, 1, 1), "the file is empty")]
-    builder = _Builder(doc, text)
+    builder = _Builder(doc, text, from_c)
     doc.data = builder.build(node, ())
     hidden = loader.references - loader.MAX_REPORTED
     if hidden > 0 and loader.first_hidden is not None:

@@ -53,6 +53,7 @@ def test_null_and_booleans_of_yaml_1_2() -> None:
         ("0x1F", "not a decimal number"),
         ("1e3", "uses an exponent"),
         ("1.23E+17", "uses an exponent"),
+        ("E5", "uses an exponent"),
         (".nan", "not a number innerpay accepts"),
         ("-.inf", "not a number innerpay accepts"),
         ("1_000", "underscores"),
@@ -135,7 +136,7 @@ def both_ways(text: str) -> tuple[tuple[Any, ...], tuple[Any, ...], bool]:
         yamlread.C_MIN_CHARS = size
         try:
             if size == 0:
-                fast_used = yamlread._compose_fast(text, "p.yaml") is not None
+                fast_used = yamlread._read_fast(text, "p.yaml") is not None
             doc, problems = read_yaml(text, "p.yaml")
         finally:
             yamlread.C_MIN_CHARS = saved
@@ -161,7 +162,7 @@ def test_a_large_policy_is_read_by_libyaml() -> None:
     text = (REPO / "policies" / "2024-05.yaml").read_text(encoding="utf-8")
     big = text + "".join(f"# a comment line {k} to make the file large\n" for k in range(2000))
     assert len(big) >= yamlread.C_MIN_CHARS
-    assert yamlread._compose_fast(big, "p.yaml") is not None
+    assert yamlread._read_fast(big, "p.yaml") is not None
     doc, problems = read_yaml(big, "p.yaml")
     assert [str(p) for p in problems] == []
     assert doc.data["version"] == "2024.05"
@@ -193,3 +194,23 @@ LINES = st.tuples(
 def test_libyaml_and_the_python_reader_agree_on_policy_like_text(text: str) -> None:
     slow, quick, _ = both_ways(text)
     assert quick == slow
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!str x\n",  # a tag
+        "a: &x 1\nb: *x\n",  # an anchor and its alias
+        "a:\nb: 1\n",  # an empty value
+        "a: # nothing\nb: 1\n",
+    ],
+)
+def test_what_libyaml_would_let_pass_goes_to_the_python_reader(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even past the plain-subset test, a tag, an alias or an empty value is never read by
+    libyaml's composer: the pure-Python reader says where it is."""
+    monkeypatch.setattr(yamlread, "C_MIN_CHARS", 0)
+    monkeypatch.setattr(yamlread, "_plain_subset", lambda text: True)
+    assert yamlread._read_fast(text, "p.yaml") is None
+    assert yamlread._read_fast("a: 1\nb: [x, 'y']\n", "p.yaml") is not None
