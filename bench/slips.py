@@ -67,7 +67,7 @@ def main() -> None:
 
         def write() -> None:
             shutil.rmtree(folder / "out", ignore_errors=True)
-            write_run(str(folder / "out"), "2024-05", files, b"{}\n")
+            write_run(str(folder / "out"), "2024-05", files.items(), lambda outputs: b"{}\n")
 
         seconds = median_seconds(write, args.rounds)
     finally:

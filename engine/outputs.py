@@ -16,7 +16,7 @@ import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .errors import InnerpayError, Kind, Source, error
 
@@ -121,15 +121,36 @@ def sha256_bytes(content: Content) -> str:
     return digest.hexdigest()
 
 
-def write_run(out: str, period: str, files: dict[str, Content], manifest: bytes) -> None:
-    """Write every file and then the manifest into place, all or nothing (call with the lock)."""
+def _write(descriptor: int, content: Content) -> str:
+    """Write a file's content piece by piece; its sha256, from the same pieces."""
+    digest = hashlib.sha256()
+    for piece in pieces(content):
+        digest.update(piece)
+        with memoryview(piece) as view:
+            written = 0
+            while written < len(view):
+                written += os.write(descriptor, view[written:])
+    return digest.hexdigest()
+
+
+def write_run(
+    out: str,
+    period: str,
+    files: Iterable[tuple[str, Content]],
+    manifest: Callable[[dict[str, str]], bytes],
+) -> None:
+    """Write every file as it comes, then the manifest, into place, all or nothing (call with
+    the lock).  ``manifest`` is given the sha256 of every file written, by path; a file is let
+    go once written, so that the next can be made in its memory.  Should making a file raise,
+    nothing is changed."""
     recover(out, period)
     final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
     try:
         os.makedirs(tmp)
         made = {tmp}
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        for relative, content in files.items():
+        written: dict[str, str] = {}
+        for relative, content in files:
             path = os.path.join(tmp, relative)
             folder = os.path.dirname(path)
             if folder not in made:  # 100,000 slips share one folder: made once
@@ -137,15 +158,12 @@ def write_run(out: str, period: str, files: dict[str, Content], manifest: bytes)
                 made.add(folder)
             descriptor = os.open(path, flags, 0o644)
             try:
-                for piece in pieces(content):
-                    with memoryview(piece) as view:
-                        written = 0
-                        while written < len(view):
-                            written += os.write(descriptor, view[written:])
+                written[relative] = _write(descriptor, content)
             finally:
                 os.close(descriptor)
+            del content  # before the next file is made
         with open(os.path.join(tmp, "manifest.json"), "wb") as handle:
-            handle.write(manifest)
+            handle.write(manifest(dict(sorted(written.items()))))
             handle.flush()
             os.fsync(handle.fileno())
         if not os.path.isdir(final):
@@ -159,4 +177,8 @@ def write_run(out: str, period: str, files: dict[str, Content], manifest: bytes)
         with contextlib.suppress(OSError):
             recover(out, period)
         raise _io_error(out, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            recover(out, period)  # making a file failed: the earlier outputs stay as they were
+        raise
     shutil.rmtree(old, ignore_errors=True)

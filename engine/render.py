@@ -15,7 +15,7 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -663,6 +663,18 @@ def render_files(
     progress: Progress = quietly,
 ) -> Rendered:
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
+    files = render_templated(results, formats, templates, progress)
+    files.update(data_files(results, formats))
+    return Rendered(dict(sorted(files.items())))
+
+
+def render_templated(
+    results: Results,
+    formats: tuple[str, ...] = FORMATS,
+    templates: str | None = None,
+    progress: Progress = quietly,
+) -> dict[str, Content]:
+    """The reports and pay slips (Markdown, HTML); raises InnerpayError for a template problem."""
     files: dict[str, Content] = {}
     envs = {kind: _environment(templates, kind) for kind in ("md", "html") if kind in formats}
     context = view(results) if envs else {}  # what the reports and slips show
@@ -693,12 +705,19 @@ def render_files(
                     title=context["title"],
                     **partials[kind],
                 )
+    return files
+
+
+def data_files(
+    results: Results, formats: tuple[str, ...] = FORMATS
+) -> Iterator[tuple[str, Content]]:
+    """payroll.csv and results.json, each made only when the one before has been taken (a run
+    writes each and lets it go before the next is made)."""
     if "csv" in formats:
-        files["payroll.csv"] = payroll_csv(results)
+        yield "payroll.csv", payroll_csv(results)
     if "json" in formats:
         if isinstance(results.employees, EmployeeResults):
             lines = bulk_employee_lines(results.employees)
-            files["results.json"] = dumps_results(results_dict(results, employees=False), lines)
+            yield "results.json", dumps_results(results_dict(results, employees=False), lines)
         else:
-            files["results.json"] = dumps_results(results_dict(results))
-    return Rendered(dict(sorted(files.items())))
+            yield "results.json", dumps_results(results_dict(results))

@@ -8,6 +8,7 @@ steps in between are pure.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -20,11 +21,11 @@ from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, evaluate
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
 from .model import Policy
-from .outputs import locked, sha256_bytes, write_run
+from .outputs import locked, write_run
 from .periods import Period
 from .policy import PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
-from .render import FORMATS, Rendered, render_files, template_sha256
+from .render import FORMATS, data_files, render_templated, template_sha256
 
 TREND_MONTHS = 6
 
@@ -175,9 +176,10 @@ def git_commit(directory: str) -> str | None:
 
 
 def manifest(
-    results: Results, rendered: Rendered, options: RunOptions, chart_inputs: dict[str, str]
+    results: Results, outputs: dict[str, str], options: RunOptions, chart_inputs: dict[str, str]
 ) -> bytes:
-    """The manifest: every input and output with its sha256, the options, the engine version."""
+    """The manifest: every input and output (``outputs``: path → sha256), the options, the
+    engine version."""
     templates = {**chart_inputs, **template_sha256(options.templates)}
     data: dict[str, Any] = {
         "innerpay": __version__,
@@ -197,7 +199,7 @@ def manifest(
         },
         "git_commit": git_commit(options.policies),
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
-        "outputs": {path: sha256_bytes(content) for path, content in rendered.files.items()},
+        "outputs": dict(sorted(outputs.items())),
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
@@ -219,10 +221,17 @@ def run_compute(
             computed = compute_results(period, options, progress=progress)
             if computed.results is None:
                 return None, computed.diagnostics
-            rendered = render_files(computed.results, options.formats, options.templates, progress)
-            written = manifest(computed.results, rendered, options, computed.chart_inputs)
+            results = computed.results
+            # the reports and slips first: a template problem stops the run before any writing
+            templated = render_templated(results, options.formats, options.templates, progress)
+            files = itertools.chain(sorted(templated.items()), data_files(results, options.formats))
             with contextlib.nullcontext() if early else locked(options.out):
-                write_run(options.out, str(period), rendered.files, written)
+                write_run(
+                    options.out,
+                    str(period),
+                    files,
+                    lambda outputs: manifest(results, outputs, options, computed.chart_inputs),
+                )
     except InnerpayError as exc:
         return None, exc.diagnostics
     return computed.results, computed.diagnostics

@@ -5,15 +5,21 @@ Each leaves the earlier outputs byte for byte as they were and nothing that brea
 
 from __future__ import annotations
 
+import array
+import hashlib
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from innerpay.outputs import Content, write_run
 
 from .conftest import CASES, run_cli
 
@@ -200,3 +206,51 @@ def test_no_traceback_from_the_installed_command(company: Path, args: list[str],
     )
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_each_output_is_let_go_once_written(tmp_path: Path) -> None:
+    """A run writes its files as they come: the first is freed before the second is made."""
+    refs: list[weakref.ref[array.array[int]]] = []
+    alive: list[bool] = []
+
+    def files() -> Iterator[tuple[str, Content]]:
+        piece = array.array("B", b"first\n")
+        refs.append(weakref.ref(piece))
+        yield "a.txt", (piece,)
+        del piece
+        alive.append(refs[0]() is not None)
+        yield "b/c.txt", b"second\n"
+
+    hashes: list[dict[str, str]] = []
+
+    def manifest(outputs: dict[str, str]) -> bytes:
+        hashes.append(outputs)
+        return b"{}\n"
+
+    write_run(str(tmp_path), "2024-05", files(), manifest)
+    assert alive == [False]
+    assert hashes == [
+        {
+            "a.txt": hashlib.sha256(b"first\n").hexdigest(),
+            "b/c.txt": hashlib.sha256(b"second\n").hexdigest(),
+        }
+    ]
+    assert files_of(tmp_path / "2024-05") == {
+        "a.txt": b"first\n",
+        "b/c.txt": b"second\n",
+        "manifest.json": b"{}\n",
+    }
+
+
+def test_a_file_that_fails_to_be_made_changes_nothing(tmp_path: Path) -> None:
+    write_run(str(tmp_path), "2024-05", [("a.txt", b"earlier\n")], lambda outputs: b"{}\n")
+    before = files_of(tmp_path)
+
+    def files() -> Iterator[tuple[str, Content]]:
+        yield "a.txt", b"later\n"
+        raise RuntimeError("the second file could not be made")
+
+    with pytest.raises(RuntimeError):
+        write_run(str(tmp_path), "2024-05", files(), lambda outputs: b"{}\n")
+    assert files_of(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2024-05"]
