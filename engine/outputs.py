@@ -102,18 +102,27 @@ def _exchange(a: str, b: str) -> bool:
 #: joined in memory: its pieces are hashed and written one after the other).
 Content = bytes | tuple[bytes | memoryview, ...]
 
+#: Content, or pieces made one after the other as they are taken (read once: a run writes
+#: results.json slice by slice, each slice made when the one before has been written).
+Stream = Content | Iterator[bytes | memoryview]
 
-def pieces(content: Content) -> tuple[bytes | memoryview, ...]:
+
+def pieces(content: Stream) -> Iterable[bytes | memoryview]:
     """The pieces of a file's content, in order."""
-    return content if isinstance(content, tuple) else (content,)
+    return (content,) if isinstance(content, bytes) else content
 
 
-def joined(content: Content) -> bytes:
+def kept(content: Stream) -> Content:
+    """Content that can be read more than once."""
+    return content if isinstance(content, bytes | tuple) else tuple(content)
+
+
+def joined(content: Stream) -> bytes:
     """A file's content as one bytes object (for small files and for comparisons)."""
     return content if isinstance(content, bytes) else b"".join(content)
 
 
-def sha256_bytes(content: Content) -> str:
+def sha256_bytes(content: Stream) -> str:
     """The sha256 hex digest of a file's content."""
     digest = hashlib.sha256()
     for piece in pieces(content):
@@ -121,7 +130,7 @@ def sha256_bytes(content: Content) -> str:
     return digest.hexdigest()
 
 
-def _write(descriptor: int, content: Content) -> str:
+def _write(descriptor: int, content: Stream) -> str:
     """Write a file's content piece by piece; its sha256, from the same pieces."""
     digest = hashlib.sha256()
     for piece in pieces(content):
@@ -136,7 +145,7 @@ def _write(descriptor: int, content: Content) -> str:
 def write_run(
     out: str,
     period: str,
-    files: Iterable[tuple[str, Content]],
+    files: Iterable[tuple[str, Stream]],
     manifest: Callable[[dict[str, str]], bytes],
 ) -> None:
     """Write every file as it comes, then the manifest, into place, all or nothing (call with

@@ -8,6 +8,7 @@ contents; writing them to disk safely is :mod:`innerpay.outputs`' job.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
@@ -37,7 +38,7 @@ from .evaluate import (
 )
 from .model import PayLine
 from .numbers import grouped, money_str, percent_str, rate_str
-from .outputs import Content
+from .outputs import Content, Stream, kept
 from .progress import Progress, quietly
 from .svg import loop_diagram, trend_chart
 
@@ -455,12 +456,13 @@ def dumps(data: Any) -> bytes:
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> Content:
+def dumps_results(data: dict[str, Any], employees: Iterator[memoryview] | None = None) -> Stream:
     """results.json: one line per department, employee and candidate, each a compact object.
 
     Readable in a diff and fast to write (the C encoder, where an indented dump would use the
     pure Python one: seconds for 100,000 employees).  ``employees``, when given, are the
-    employees' lines already made, encoded (see :func:`bulk_employee_lines`).
+    employees' lines, made slice by slice as the file is written (see
+    :func:`bulk_employee_lines`).
     """
     compact = _compact
     lines = ["{"]
@@ -469,7 +471,7 @@ def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> 
     split = marker.encode()
     for i, (key, value) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        if key == "employees" and employees:
+        if key == "employees" and employees is not None:
             lines.append(f"  {compact(key)}: {{")
             lines.append(marker)
             lines.append(f"  }}{comma}")
@@ -484,10 +486,16 @@ def dumps_results(data: dict[str, Any], employees: memoryview | None = None) -> 
             lines.append(f"  {compact(key)}: {compact(value)}{comma}")
     lines.append("}")
     text = ("\n".join(lines) + "\n").encode()
-    if employees:
-        before, after = text.split(split)
-        return before, employees, after
-    return text
+    if employees is None:
+        return text
+    before, after = text.split(split)
+
+    def made(employees: Iterator[memoryview]) -> Iterator[bytes | memoryview]:
+        yield before
+        yield from employees
+        yield after
+
+    return made(employees)
 
 
 def payroll_csv(results: Results) -> Content:
@@ -558,9 +566,14 @@ def _special(employees: EmployeeResults) -> list[int]:
     return found
 
 
-def bulk_employee_lines(employees: EmployeeResults) -> memoryview:
-    """The employees' lines of results.json, made over whole columns and encoded: the same
-    bytes as :func:`employee_dict` through the encoder gives, joined by ",\\n"."""
+#: Employees whose results.json lines are made at a time: the file is written slice by slice.
+SLICE_ROWS = 1 << 17
+
+
+def bulk_employee_lines(employees: EmployeeResults) -> Iterator[memoryview]:
+    """The employees' lines of results.json, made over whole columns and encoded, slice by
+    slice: the same bytes as :func:`employee_dict` through the encoder gives, joined by
+    ",\\n"."""
     pa, pc = columnar.pa, columnar.pc
     columns = employees.columns
     roster = columns.roster
@@ -575,16 +588,24 @@ def bulk_employee_lines(employees: EmployeeResults) -> memoryview:
              for name in ("gross", "deductions", "net")}  # fmt: skip
     parts += ['}, "adjustments": [], "arrears": [], "gross": "', texts["gross"]]
     parts += ['", "deductions": "', texts["deductions"], '", "net": "', texts["net"], '"},\n']
-    made = pc.binary_join_element_wise(*parts, "")
     special = _special(employees)
-    if special:
-        entries = [employees[roster.ids[k]] for k in special]
-        made = _replaced(
-            made,
-            special,
-            [f"    {_compact(e.id)}: {_compact(employee_dict(e))},\n" for e in entries],
-        )
-    return _concatenated(made)[: -len(",\n")]
+    count = len(roster)
+    for start in range(0, count, SLICE_ROWS):
+        size = min(SLICE_ROWS, count - start)
+        sliced = [p if isinstance(p, str) else p.slice(start, size) for p in parts]
+        made = pc.binary_join_element_wise(*sliced, "")
+        here = special[
+            bisect.bisect_left(special, start) : bisect.bisect_left(special, start + size)
+        ]
+        if here:
+            entries = [employees[roster.ids[k]] for k in here]
+            made = _replaced(
+                made,
+                [k - start for k in here],
+                [f"    {_compact(e.id)}: {_compact(employee_dict(e))},\n" for e in entries],
+            )
+        piece = _concatenated(made)
+        yield piece[: -len(",\n")] if start + size == count else piece
 
 
 def _replaced(made: Any, where: list[int], texts: list[str]) -> Any:
@@ -664,7 +685,7 @@ def render_files(
 ) -> Rendered:
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
     files = render_templated(results, formats, templates, progress)
-    files.update(data_files(results, formats))
+    files.update((name, kept(content)) for name, content in data_files(results, formats))
     return Rendered(dict(sorted(files.items())))
 
 
@@ -710,13 +731,13 @@ def render_templated(
 
 def data_files(
     results: Results, formats: tuple[str, ...] = FORMATS
-) -> Iterator[tuple[str, Content]]:
+) -> Iterator[tuple[str, Stream]]:
     """payroll.csv and results.json, each made only when the one before has been taken (a run
     writes each and lets it go before the next is made)."""
     if "csv" in formats:
         yield "payroll.csv", payroll_csv(results)
     if "json" in formats:
-        if isinstance(results.employees, EmployeeResults):
+        if isinstance(results.employees, EmployeeResults) and len(results.employees):
             lines = bulk_employee_lines(results.employees)
             yield "results.json", dumps_results(results_dict(results, employees=False), lines)
         else:

@@ -394,3 +394,31 @@ def test_the_command_pays_over_columns_without_numpy_or_pandas(company: Path) ->
     assert (by_rows.code, done.returncode) == (0, 0)
     assert done.stderr.replace("cols", "rows") == by_rows.stderr + "[]\n"
     assert outputs(company / "cols" / "2024-05") == outputs(company / "rows" / "2024-05")
+
+
+@pytest.mark.parametrize("rows", [1, 4, 7])
+def test_results_json_made_slice_by_slice_is_the_same(
+    company: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """results.json is written a slice of employees at a time; any slicing gives the same bytes,
+    the employees the row path makes (adjustments, names to escape) wherever they fall."""
+    from innerpay import render
+
+    monkeypatch.setattr(render, "SLICE_ROWS", rows)
+    for period in ("2024-03", "2024-05"):
+        with bulk_from(NEVER):
+            assert run_cli(["compute", "--period", period, "--out", "rows"]).code == 0
+        made: list[int] = []
+        real = render.bulk_employee_lines
+
+        def counting(employees: Any) -> Any:
+            for piece in real(employees):
+                made.append(len(piece))
+                yield piece
+
+        monkeypatch.setattr(render, "bulk_employee_lines", counting)
+        with bulk_from(0):
+            assert run_cli(["compute", "--period", period, "--out", "cols"]).code == 0
+        monkeypatch.setattr(render, "bulk_employee_lines", real)
+        assert len(made) > 1  # more than one slice
+        assert outputs(company / "cols" / period) == outputs(company / "rows" / period)
