@@ -71,6 +71,15 @@ def locked(out: str) -> Iterator[None]:
         handle.close()
 
 
+def unmade(out: str) -> None:
+    """Remove an output folder this run made, when nothing but its lock is in it (call with
+    the lock held: a run that opens the lock file meanwhile finds it busy)."""
+    with contextlib.suppress(OSError):
+        if os.listdir(out) == [LOCK_NAME]:
+            os.remove(os.path.join(out, LOCK_NAME))
+            os.rmdir(out)
+
+
 def recover(out: str, period: str) -> None:
     """Undo what a killed run left behind (call with the lock held)."""
     final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)

@@ -684,24 +684,24 @@ def render_files(
     progress: Progress = quietly,
 ) -> Rendered:
     """Every output file of the requested formats; raises InnerpayError for a template problem."""
-    files = render_templated(results, formats, templates, progress)
+    files = dict(templated_files(results, formats, templates, progress))
     files.update((name, kept(content)) for name, content in data_files(results, formats))
     return Rendered(dict(sorted(files.items())))
 
 
-def render_templated(
+def templated_files(
     results: Results,
     formats: tuple[str, ...] = FORMATS,
     templates: str | None = None,
     progress: Progress = quietly,
-) -> dict[str, Content]:
-    """The reports and pay slips (Markdown, HTML); raises InnerpayError for a template problem."""
-    files: dict[str, Content] = {}
+) -> Iterator[tuple[str, Content]]:
+    """The reports, then the pay slips (Markdown, HTML), each rendered when taken (a run writes
+    100,000 slips without holding them); raises InnerpayError for a template problem."""
     envs = {kind: _environment(templates, kind) for kind in ("md", "html") if kind in formats}
     context = view(results) if envs else {}  # what the reports and slips show
     for kind, env in envs.items():
         for report in ("departments", "promotion"):
-            files[f"{report}.{kind}"] = _render(env, f"{report}.{kind}.j2", templates, **context)
+            yield f"{report}.{kind}", _render(env, f"{report}.{kind}.j2", templates, **context)
     if envs:
         # the partials every slip shows alike, rendered once (a slip may still include them)
         partials = {
@@ -713,20 +713,22 @@ def render_templated(
             }
             for kind, env in envs.items()
         }
-        for e in progress("rendering pay slips", list(results.employees.values())):
+        for e in progress("rendering pay slips", results.employees.values()):
             slip = _slip_view(e, results)
             for kind, env in envs.items():
-                files[f"payslips/{e.id}.{kind}"] = _render(
-                    env,
-                    f"payslip.{kind}.j2",
-                    templates,
-                    slip=slip,
-                    provenance=context["provenance"],
-                    currency=context["currency"],
-                    title=context["title"],
-                    **partials[kind],
+                yield (
+                    f"payslips/{e.id}.{kind}",
+                    _render(
+                        env,
+                        f"payslip.{kind}.j2",
+                        templates,
+                        slip=slip,
+                        provenance=context["provenance"],
+                        currency=context["currency"],
+                        title=context["title"],
+                        **partials[kind],
+                    ),
                 )
-    return files
 
 
 def data_files(

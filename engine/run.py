@@ -21,11 +21,11 @@ from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, evaluate
 from .ledger import arrears_for, refuse_closed, unpaid_arrears
 from .model import Policy
-from .outputs import locked, write_run
+from .outputs import locked, unmade, write_run
 from .periods import Period
 from .policy import PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
-from .render import FORMATS, data_files, render_templated, template_sha256
+from .render import FORMATS, data_files, template_sha256, templated_files
 
 TREND_MONTHS = 6
 
@@ -210,7 +210,8 @@ def run_compute(
     """`innerpay compute`: compute, render and write the period's outputs, all or nothing.
 
     The lock is taken before computing when the output folder exists (so that a second run exits
-    at once), and only for writing when it does not (so that a failed run creates nothing).
+    at once), and only for rendering and writing when it does not (so that a failed run creates
+    nothing: a template problem met while writing removes the folder again).
     """
     early = os.path.isdir(options.out)
     try:
@@ -222,16 +223,22 @@ def run_compute(
             if computed.results is None:
                 return None, computed.diagnostics
             results = computed.results
-            # the reports and slips first: a template problem stops the run before any writing
-            templated = render_templated(results, options.formats, options.templates, progress)
-            files = itertools.chain(sorted(templated.items()), data_files(results, options.formats))
+            files = itertools.chain(
+                templated_files(results, options.formats, options.templates, progress),
+                data_files(results, options.formats),
+            )  # each made as the one before is written: a run holds one output at a time
             with contextlib.nullcontext() if early else locked(options.out):
-                write_run(
-                    options.out,
-                    str(period),
-                    files,
-                    lambda outputs: manifest(results, outputs, options, computed.chart_inputs),
-                )
+                try:
+                    write_run(
+                        options.out,
+                        str(period),
+                        files,
+                        lambda outputs: manifest(results, outputs, options, computed.chart_inputs),
+                    )
+                except InnerpayError:
+                    if not early:  # a template problem: the folder this run made goes too
+                        unmade(options.out)
+                    raise
     except InnerpayError as exc:
         return None, exc.diagnostics
     return computed.results, computed.diagnostics

@@ -405,17 +405,18 @@ def test_results_json_made_slice_by_slice_is_the_same(
     from innerpay import render
 
     monkeypatch.setattr(render, "SLICE_ROWS", rows)
+    made: list[int] = []
+    real = render.bulk_employee_lines
+
+    def counting(employees: Any) -> Any:
+        for piece in real(employees):
+            made.append(len(piece))
+            yield piece
+
     for period in ("2024-03", "2024-05"):
         with bulk_from(NEVER):
             assert run_cli(["compute", "--period", period, "--out", "rows"]).code == 0
-        made: list[int] = []
-        real = render.bulk_employee_lines
-
-        def counting(employees: Any) -> Any:
-            for piece in real(employees):
-                made.append(len(piece))
-                yield piece
-
+        made.clear()
         monkeypatch.setattr(render, "bulk_employee_lines", counting)
         with bulk_from(0):
             assert run_cli(["compute", "--period", period, "--out", "cols"]).code == 0

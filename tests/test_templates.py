@@ -79,3 +79,22 @@ def test_template_problems_exit_3_and_write_nothing(
     ran = run_cli(["compute", "--period", "2024-04", "--templates", "mine"])
     assert (ran.code, ran.stderr) == (3, message + "\n")
     assert not (company / "out").exists()
+
+
+def test_a_slip_that_fails_late_leaves_the_earlier_run_as_it_was(company: Path) -> None:
+    """Slips are rendered as they are written: a problem at the 20th changes nothing."""
+    assert run_cli(["compute", "--period", "2024-04"]).code == 0
+    out = company / "out"
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    (company / "mine").mkdir()
+    (company / "mine" / "payslip.md.j2").write_text(
+        '{{ slip.id }}\n{% if slip.id == "E020" %}{{ nope }}{% endif %}\n', encoding="utf-8"
+    )
+    ran = run_cli(["compute", "--period", "2024-04", "--templates", "mine"])
+    assert (ran.code, ran.stderr) == (
+        3,
+        "mine/payslip.md.j2:2: error: template: 'nope' is undefined\n",
+    )
+    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in out.iterdir()) == [".innerpay.lock", "2024-04"]
