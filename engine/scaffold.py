@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from importlib import resources
 
 from .errors import Diagnostic, Kind, Source, error
 
@@ -69,6 +68,8 @@ GITIGNORE = "out/\n"
 
 def reference() -> str:
     """The reference company shipped with the package."""
+    from importlib import resources  # only `init` needs it (20 ms at every start)
+
     return str(resources.files("innerpay") / "reference")
 
 
