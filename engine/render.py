@@ -103,15 +103,41 @@ def template_sha256(templates: str | None) -> dict[str, str]:
     return result
 
 
+_DICT_NAMES = frozenset(dir(dict))
+
+
+@functools.cache
+def sandbox() -> type[SandboxedEnvironment]:
+    """Jinja's sandbox, reading ``view.key`` from a plain dict's keys first.
+
+    Jinja asks an object for the attribute first and falls back to its item; a dict answers
+    the first with an exception, 27 times per slip (a third of rendering one).  For a name that
+    no dict has as an attribute, that first answer is always that exception, so looking up the
+    key first gives the same value, or the same undefined, and skips it; every other name (and
+    every other object) goes the sandbox's own way, checks and all.
+    """
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Sandbox(SandboxedEnvironment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute not in _DICT_NAMES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    return Sandbox
+
+
 def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
     import jinja2  # a run writing only csv and json never imports Jinja
-    from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[jinja2.BaseLoader] = []
     if templates:
         loaders.append(jinja2.FileSystemLoader(templates))
     loaders.append(jinja2.FileSystemLoader(default_templates()))
-    env = SandboxedEnvironment(
+    env = sandbox()(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=kind == "html",
