@@ -131,6 +131,17 @@ def sandbox() -> type[SandboxedEnvironment]:
 
 
 def _environment(templates: str | None, kind: str) -> SandboxedEnvironment:
+    """The templates of a run: a user's folder is read afresh for each run; the shipped
+    templates, which do not change while a process runs, are compiled once per process."""
+    return _make_environment(templates, kind) if templates else _shipped_environment(kind)
+
+
+@functools.cache
+def _shipped_environment(kind: str) -> SandboxedEnvironment:
+    return _make_environment(None, kind)
+
+
+def _make_environment(templates: str | None, kind: str) -> SandboxedEnvironment:
     import jinja2  # a run writing only csv and json never imports Jinja
 
     loaders: list[jinja2.BaseLoader] = []
