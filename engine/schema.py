@@ -395,7 +395,10 @@ def _quick(schema: Any) -> Check:
 def _keyword(keyword: str, wanted: Any, schema: dict[str, Any]) -> Check:
     match keyword:
         case "type":
-            kinds = [_TYPES[k] for k in (wanted if isinstance(wanted, list) else [wanted])]
+            names = wanted if isinstance(wanted, list) else [wanted]
+            if not all(name in _TYPES for name in names):
+                raise _Unsupported(f"type {wanted!r}")
+            kinds = [_TYPES[name] for name in names]
             return lambda v: any(kind(v) for kind in kinds)
         case "enum":
             return lambda v: any(_same(v, option) for option in wanted)

@@ -205,6 +205,7 @@ def test_a_valid_policy_is_checked_without_importing_jsonschema() -> None:
 def test_an_unknown_keyword_leaves_every_document_to_jsonschema() -> None:
     validator = Validator({"type": "object", "patternProperties": {"^x": {"type": "string"}}})
     assert validator.quick is None
+    assert Validator({"type": "decimal"}).quick is None  # no such type: jsonschema's to say
     assert [e.validator for e in validator.errors({"x1": Decimal("1")})] == ["type"]
     assert validator.errors({"x1": "text"}) == []
 
