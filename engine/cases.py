@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .data import RawTable, assemble
+from .data.period import OPTIONAL, assemble, metric_tables
+from .data.tables import Table, inline_table, streamed
+from .data.tally import needed_columns
 from .errors import Diagnostic, Kind, Source, error, has_errors
 from .evaluate import evaluate
 from .periods import Period
-from .policy import PolicySet, read_text, version_in_force
+from .policy import PolicySet, version_in_force
+from .policy.schema import IDENT, PERIOD, Check, check_schema, path_text, validator_for
+from .policy.versions import read_text
+from .policy.yamlread import Path, YamlDoc, read_yaml
 from .render import results_dict
-from .schema import IDENT, PERIOD, check_schema, path_text, validator_for
-from .yamlread import Path, YamlDoc, read_yaml
 
 _NUMBER_OR_TEXT = {"type": ["number", "string", "boolean", "null"]}
 _ROWS = {
@@ -87,7 +90,15 @@ CASES_SCHEMA: dict[str, Any] = {
         }
     },
 }
-_CASES_VALIDATOR = validator_for(CASES_SCHEMA)
+
+
+def _cases_check() -> Check:
+    from .policy.compiled import cases
+
+    return cases.validate
+
+
+CASES_VALIDATOR = validator_for(CASES_SCHEMA, _cases_check)
 
 
 @dataclass
@@ -122,15 +133,13 @@ def _cell(value: Any) -> str:
     return str(value)  # a Decimal keeps the text it was written with
 
 
-def _raw_table(doc: YamlDoc, path: Path, rows: list[dict[str, Any]]) -> RawTable:
-    header: list[str] = []
-    for row in rows:
-        header += [k for k in row if k not in header]
-    lines = [
-        (doc.at((*path, i)).line, [_cell(row.get(column)) for column in header])
+def _inline(doc: YamlDoc, path: Path, rows: list[dict[str, Any]]) -> Table:
+    """A table given inline in a case, each row at its line in the case file."""
+    cells = [
+        (doc.at((*path, i)).line, {k: _cell(v) for k, v in row.items()})
         for i, row in enumerate(rows)
     ]
-    return RawTable(doc.file, header, lines, "", located=False)
+    return inline_table(doc.file, cells)
 
 
 def _equal(expected: Any, actual: Any) -> bool:
@@ -199,7 +208,7 @@ def run_case(
             outcome.diagnostics += found
             return
     tables = {
-        table: _raw_table(doc, (*base, "data", table), rows) for table, rows in case["data"].items()
+        table: _inline(doc, (*base, "data", table), rows) for table, rows in case["data"].items()
     }
     unknown = sorted(
         set(tables)
@@ -212,7 +221,20 @@ def run_case(
                   f"policy {policy.version}")
         )  # fmt: skip
     problems: list[Diagnostic] = []
-    data = assemble(period, os.path.dirname(doc.file), dict(tables), policy, problems)
+    streams = {
+        name: streamed(tables[name], ["department", *needed_columns(policy, name)])
+        for name in metric_tables(policy)
+        if name in tables
+    }
+    data = assemble(
+        period,
+        os.path.dirname(doc.file),
+        {name: t for name, t in tables.items() if name == "employees" or name in OPTIONAL},
+        dict(streams),
+        {},
+        policy,
+        problems,
+    )
     if not has_errors(problems):
         results, found = evaluate(policy, data, given=case.get("metrics") or {})
         problems += found
@@ -261,7 +283,7 @@ def run_cases(paths: list[str], policies: PolicySet, policies_dir: str) -> Outco
             continue
         doc, problems = read_yaml(text, file)
         if not has_errors(problems):
-            problems += check_schema(doc, _CASES_VALIDATOR)
+            problems += check_schema(doc, CASES_VALIDATOR)
         if has_errors(problems):
             outcome.diagnostics += problems
             continue

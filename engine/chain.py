@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Policy
 from .numbers import percent_str
+from .policy.model import Policy
 
 CHAIN_FORMATS = ("text", "mermaid", "dot")
 

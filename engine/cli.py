@@ -18,22 +18,23 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, columnar
+from . import __version__
+from .audit.diff import DIFF_FORMATS, diff_results, render_diff
+from .audit.explain import explain as explain_employee
+from .audit.explain import render_text as render_explanation
+from .audit.ledger import close_period
+from .audit.verify import verify_run
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
-from .diff import DIFF_FORMATS, diff_results, render_diff
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
-from .explain import explain as explain_employee
-from .explain import render_text as render_explanation
-from .ledger import close_period
+from .formulas import arrow
 from .periods import Period, PeriodError
 from .policy import load_policies, load_version, version_in_force
+from .policy.schema import schema_json
 from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
 from .scaffold import init_repository
-from .schema import schema_json
-from .verify import verify_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_FAULT = 70
@@ -483,31 +484,9 @@ def close(period: Period, out: str, closed_by: str | None) -> None:
     click.echo(f"{period} closed by {who} (ledger {out}/ledger.json)")
 
 
-class _WithoutPandas:
-    """An import hook that says pandas and numpy are not there.
-
-    innerpay uses neither, but pyarrow imports them, where they are installed, to recognise
-    their objects: pandas on first use (0.2 s at every start), numpy when pyarrow is imported
-    (40 ms; pyarrow works without it).  The command runs in its own process, so it tells
-    pyarrow there are none; as a library, innerpay leaves the import system alone.
-    """
-
-    HIDDEN = ("pandas", "numpy")
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name.partition(".")[0] in self.HIDDEN:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-
 def main() -> None:
     """The console script."""
-    if not any(name in sys.modules for name in _WithoutPandas.HIDDEN):
-        sys.meta_path.insert(0, _WithoutPandas())
-    # pyarrow's default allocator (mimalloc) costs a large run a tenth of a second of page faults
-    # at 100,000 employees; jemalloc, where pyarrow has it, or the system's do not, and jemalloc
-    # holds a million employees in 20% less memory (bench/README.md).  The user's
-    # ARROW_DEFAULT_MEMORY_POOL, when set, is kept.
-    columnar.MEMORY_POOLS = ("jemalloc", "system")
+    arrow.prepare_command()
     cli(prog_name="innerpay")
 
 

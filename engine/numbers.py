@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 import re
 from decimal import Decimal
+from enum import StrEnum
 
 #: 28 significant digits and Decimal's own rounding; errors trap instead of giving NaN/Infinity.
 CONTEXT = decimal.Context(
@@ -21,7 +22,18 @@ CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
-ROUNDING_MODES = {"half_up": decimal.ROUND_HALF_UP, "half_even": decimal.ROUND_HALF_EVEN}
+
+class Rounding(StrEnum):
+    """A policy's rounding mode (SPEC.md: every pay line is rounded to 0.01 with it)."""
+
+    HALF_UP = "half_up"  # halves away from zero
+    HALF_EVEN = "half_even"  # halves to the even neighbour
+
+    @property
+    def decimal(self) -> str:
+        """The mode as the decimal module names it."""
+        return decimal.ROUND_HALF_UP if self is Rounding.HALF_UP else decimal.ROUND_HALF_EVEN
+
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -37,9 +49,9 @@ def parse_decimal(text: str) -> Decimal | None:
     return Decimal(text) if DECIMAL_RE.match(text) else None
 
 
-def round_money(value: Decimal, mode: str) -> Decimal:
-    """Round to 0.01 with a policy rounding mode (``half_up`` or ``half_even``)."""
-    return value.quantize(CENT, rounding=ROUNDING_MODES[mode], context=CONTEXT)
+def round_money(value: Decimal, mode: Rounding) -> Decimal:
+    """Round to 0.01 with a policy rounding mode."""
+    return value.quantize(CENT, rounding=mode.decimal, context=CONTEXT)
 
 
 def money_str(value: Decimal) -> str:

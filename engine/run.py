@@ -8,7 +8,6 @@ steps in between are pure.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import subprocess
@@ -16,16 +15,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
+from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, evaluate
-from .ledger import arrears_for, refuse_closed, unpaid_arrears
-from .model import Policy
 from .outputs import locked, unmade, write_run
 from .periods import Period
-from .policy import PolicySet, load_policies, version_in_force
+from .policy import Policy, PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
-from .render import FORMATS, data_files, template_sha256, templated_files
+from .render import FORMATS, run_files, template_sha256
 
 TREND_MONTHS = 6
 
@@ -223,10 +221,8 @@ def run_compute(
             if computed.results is None:
                 return None, computed.diagnostics
             results = computed.results
-            files = itertools.chain(
-                templated_files(results, options.formats, options.templates, progress),
-                data_files(results, options.formats),
-            )  # each made as the one before is written: a run holds one output at a time
+            # each made as the one before is written: a run holds one output at a time
+            files = run_files(results, options.formats, options.templates, progress)
             with contextlib.nullcontext() if early else locked(options.out):
                 try:
                     write_run(

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from innerpay.data import Ballot, Candidate, Employee, PeriodData, RawTable, tally_metric_table
-from innerpay.errors import Source
-from innerpay.model import Policy
+from innerpay.data import Employee, PeriodData, assemble
+from innerpay.data.tables import Block, Table, inline_table, streamed
+from innerpay.errors import Source, has_errors
+from innerpay.formulas import Arrow, arrow
 from innerpay.periods import Period
-from innerpay.policy import load_policy_text
+from innerpay.policy.model import Policy
+from innerpay.policy.versions import load_policy_text
 
 BASE = """\
 innerpay: 1
@@ -92,11 +94,12 @@ def employee(
     role: str = "staff",
     hired_on: dt.date | None = None,
     left_on: dt.date | None = None,
+    name: str | None = None,
 ) -> Employee:
     """One employee."""
     return Employee(
         emp_id,
-        f"Name {emp_id}",
+        name or f"Name {emp_id}",
         department,
         role,
         {"base_salary": Decimal(salary)},
@@ -111,6 +114,34 @@ def rows(department: str, ok: int, total: int) -> list[tuple[str, str]]:
     return [(department, "1" if i < ok else "0") for i in range(total)]
 
 
+def _table(path: str, header: list[str], rows: Iterable[Iterable[str]]) -> Table:
+    cells = [(i + 2, dict(zip(header, row, strict=True))) for i, row in enumerate(rows)]
+    table = inline_table(path, cells)
+    if not cells:
+        return Table(path, header, Block({h: table.rows.columns.get(h) or _empty() for h in header},
+                                         []), "", located=False)  # fmt: skip
+    return table
+
+
+def _empty() -> Any:
+    from innerpay.formulas import Values
+
+    return Values([])
+
+
+def as_arrow(table: Table) -> Table:
+    """The same table with every column an arrow array (an empty cell: null), as pyarrow's
+    reader gives a large file."""
+    assert arrow.available()
+    pa = arrow.pa
+    columns = {
+        name: Arrow(pa.array([v or None for v in column.values()], pa.string()))
+        for name, column in table.rows.columns.items()
+    }
+    return Table(table.path, table.header, Block(columns, table.rows.lines), table.sha256,
+                 table.located)  # fmt: skip
+
+
 def period_data(
     employees: Iterable[Employee],
     metric_rows: Iterable[tuple[str, str]] = (),
@@ -118,31 +149,41 @@ def period_data(
     ballots: Iterable[tuple[str, str, str]] = (),
     period: str = "2024-05",
     policy: Policy | None = None,
-    **extra: Any,
+    columns: bool = False,
+    adjustments: Iterable[tuple[str, str, str, str, str, str]] = (),
 ) -> PeriodData:
-    """Period data from plain values."""
-    return PeriodData(
-        period=Period.parse(period),
-        folder=f"data/{period}",
-        employees=tuple(sorted(employees, key=lambda e: e.id)),
-        tables={
-            "rows": tally_metric_table(
-                RawTable(
-                    "rows.csv",
-                    ["department", "ok"],
-                    [(i + 2, list(r)) for i, r in enumerate(metric_rows)],
-                    "",
-                ),
-                "rows",
-                policy or make_policy(),
-                [],
-            )
-        },
-        candidates=tuple(
-            Candidate(c, p, Source("candidates.csv", i + 2)) for i, (c, p) in enumerate(candidates)
+    """Period data from plain values, read as innerpay reads files (with ``columns``: as arrow
+    arrays, as pyarrow reads a large file)."""
+    policy = policy or make_policy()
+    people = [
+        [e.id, e.name, e.department, e.role, str(e.fields["base_salary"]),
+         e.hired_on.isoformat() if e.hired_on else "", e.left_on.isoformat() if e.left_on else ""]
+        for e in employees
+    ]  # fmt: skip
+    header = ["id", "name", "department", "role", "base_salary", "hired_on", "left_on"]
+    tables = {
+        "employees": _table("employees.csv", header, people),
+        "candidates": _table("candidates.csv", ["candidate", "position"], candidates),
+        "ballots": _table("ballots.csv", ["candidate", "voter", "vote"], ballots),
+        "adjustments": _table(
+            "adjustments.csv",
+            ["employee", "label", "amount", "kind", "reason", "approved_by"],
+            adjustments,
         ),
-        ballots=tuple(
-            Ballot(c, v, vote, "ballots.csv", i + 2) for i, (c, v, vote) in enumerate(ballots)
-        ),
-        **extra,
+    }
+    metric = _table("rows.csv", ["department", "ok"], metric_rows)
+    if columns:
+        tables = {name: as_arrow(t) for name, t in tables.items()}
+        metric = as_arrow(metric)
+    problems: list[Any] = []
+    data = assemble(
+        Period.parse(period),
+        f"data/{period}",
+        dict(tables),
+        {"rows": streamed(metric, ["department", "ok"])},
+        {},
+        policy,
+        problems,
     )
+    assert not has_errors(problems), [str(p) for p in problems]
+    return data

@@ -125,7 +125,7 @@ def test_the_sandbox_reads_dict_keys_as_jinjas_own_does(source: str) -> None:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
-    from innerpay.render import sandbox
+    from innerpay.render.templates import sandbox
 
     context = {
         "d": {"name": "王强", "values": "v", "_private": "p", "nested": {"inner": 1}},

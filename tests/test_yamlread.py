@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from innerpay import yamlread
-from innerpay.yamlread import read_yaml
+from innerpay.policy import yamlread
+from innerpay.policy.yamlread import read_yaml
 
 
 def load(text: str) -> tuple[object, list[str]]:

@@ -10,14 +10,9 @@ import datetime as dt
 from decimal import Decimal
 
 from innerpay.errors import Source
-from innerpay.formulas import (
-    PAY_FUNCTIONS,
-    Evaluator,
-    FormulaError,
-    compile_formula,
-    decimal_context,
-)
-from innerpay.policy import load_policy_text
+from innerpay.formulas import PAY_FUNCTIONS, FormulaError, compile_formula
+from innerpay.formulas.evaluator import evaluate_one
+from innerpay.policy.versions import load_policy_text
 
 ENV = {
     "a": Decimal("2"),
@@ -49,5 +44,5 @@ def check_formula_text(text: str) -> None:
     if formula is None:
         assert problems and all(p.source.file == "fuzz.yaml" for p in problems)
         return
-    with decimal_context(), contextlib.suppress(FormulaError):
-        Evaluator().run(formula, ENV)
+    with contextlib.suppress(FormulaError):
+        evaluate_one(formula, ENV)

@@ -26,7 +26,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Diagnostic, Source, error
+from ..errors import Diagnostic, Source, error
 
 Path = tuple[str | int, ...]
 

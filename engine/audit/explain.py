@@ -10,23 +10,19 @@ candidate: each gate as actual against required.  :func:`explain` builds a versi
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal
 from typing import Any
 
-from .data import Employee, PeriodData
-from .errors import Diagnostic, Kind, Source, error, suggest
-from .evaluate import (
-    CandidateResult,
-    DepartmentResult,
-    Results,
-    base_env,
-    employed_days,
-    pay_employee,
-)
-from .formulas import Evaluator, StepTable, decimal_context
-from .model import Policy
-from .numbers import grouped, money_str, percent_str, rate_str
-from .render import adjustment_dict, arrear_dict, vote_dict
+from ..data import Employee, PeriodData, employed_days
+from ..errors import Diagnostic, Kind, Source, error, suggest
+from ..evaluate.pay import Names, department_names, pay_lines
+from ..evaluate.results import Appraisal, CandidateResult, DepartmentResult, Results
+from ..formulas import StepTable
+from ..numbers import CONTEXT, grouped, money_str, percent_str, rate_str
+from ..policy.model import Policy
+from ..render.files import adjustment_dict, arrear_dict
+from ..render.view import vote_dict
 
 EXPLAIN_FORMAT = 1
 
@@ -131,16 +127,17 @@ def explain(
 ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     """The explanation of one employee (and one line, with ``line_id``) as a plain structure."""
     policy = results.policy
-    employees = data.department_of()
-    employee = data.employee(employee_id)
-    if employee is None:
+    roster = data.roster
+    at = roster.index(employee_id)
+    if at is None:
         return None, [
             error(
-                Source(data.employees[0].source.file if data.employees else data.folder),
-                f"no employee '{employee_id}' in {data.period}{suggest(employee_id, employees)}",
+                Source(roster.path),
+                f"no employee '{employee_id}' in {data.period}{suggest(employee_id, roster.ids)}",
                 Kind.USAGE,
             )
         ]
+    employee = roster.employee(at)
     if line_id is not None and line_id not in policy.lines_by_id:
         return None, [
             error(
@@ -152,27 +149,18 @@ def explain(
         ]
     paid = results.employees[employee_id]
     dept = results.departments[employee.department]
+    # the same evaluator as the run, on this one employee, recording what each line reads
     traces: dict[str, list[tuple[str, Any]]] = {}
-    with decimal_context():
-        names = base_env(
-            policy,
-            data.period,
-            policy.departments[dept.id],
-            dept.metrics,
-            dept.score,
-            dept.target_met,
+    departments = {
+        d.id: department_names(
+            policy, policy.departments[d.id], Appraisal(d.metrics, d.customers, d.score,
+                                                        d.target_met)
         )
-        pay_employee(
-            policy,
-            employee,
-            data.period,
-            names,
-            paid.adjustments,
-            Evaluator(policy.rounding),
-            [],
-            paid.arrears,
-            traces,
-        )
+        for d in results.departments.values()
+    }  # fmt: skip
+    with decimal.localcontext(CONTEXT):
+        _, exact, _ = pay_lines(policy, Names(policy, data.period, roster.only(at), departments),
+                                traces)  # fmt: skip
     lines = []
     for result in paid.lines:
         if line_id is not None and result.id != line_id:
@@ -195,7 +183,7 @@ def explain(
                 "kind": result.kind,
                 "applies": result.applies,
                 "amount": money_str(result.amount),
-                "exact": str(result.raw) if result.applies else None,
+                "exact": str(exact[result.id].at(0)) if result.applies else None,
                 "rounding": f"{policy.rounding} to 0.01",
                 "when": None
                 if line.when is None
@@ -219,7 +207,7 @@ def explain(
             "department": employee.department,
             "role": employee.role,
             "source": str(employee.source),
-            "employed_days": employed_days(employee, data.period),
+            "employed_days": employed_days(employee.hired_on, employee.left_on, data.period),
             "period_days": data.period.days,
         },
         "department": {

@@ -14,15 +14,15 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .evaluate import Results
-from .formulas import StepTable
-from .model import Policy
-from .numbers import ZERO, money_str
+from ..evaluate.results import Results
+from ..formulas import StepTable
+from ..numbers import ZERO, money_str
+from ..policy.model import Policy
 
 DIFF_FORMATS = ("text", "md", "csv", "json")
 DIFF_FORMAT_VERSION = 1
@@ -225,50 +225,67 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else money_str(value)
 
 
+class _Side:
+    """One side's employees as Python columns: what a diff compares, row by row."""
+
+    def __init__(self, results: Results):
+        payroll = results.employees
+        self.index = {emp_id: k for k, emp_id in enumerate(payroll.roster.ids)}
+        self.names = [str(v) for v in payroll.roster.columns["name"].values()]
+        self.departments = payroll.roster.departments
+        self.lines = {line_id: c.amounts.values() for line_id, c in payroll.lines.items()}
+        self.totals = {
+            "gross": payroll.gross.values(),
+            "deductions": payroll.deductions.values(),
+            "net": payroll.net.values(),
+        }
+
+
 def diff_results(base: Results, head: Results) -> Diff:
-    """Compare two results of the same period and data."""
+    """Compare two results of the same period and data, employee by employee (each once)."""
     changes = policy_changes(base.policy, head.policy)
+    b_side, h_side = _Side(base), _Side(head)
+    order = [x.id for x in base.policy.lines] + [
+        x.id for x in head.policy.lines if x.id not in base.policy.lines_by_id
+    ]
+    kinds = {x.id: x.kind for x in (*base.policy.lines, *head.policy.lines)}
+    because: dict[tuple[str, str], tuple[str, ...]] = {}
     lines: list[LineDelta] = []
-    for emp_id in sorted(set(base.employees) | set(head.employees)):
-        b, h = base.employees.get(emp_id), head.employees.get(emp_id)
-        anyone = h or b
+    sums: dict[str, dict[str, Decimal]] = {}
+    changed: dict[str, int] = {}
+    for emp_id in sorted(set(b_side.index) | set(h_side.index)):
+        b, h = b_side.index.get(emp_id), h_side.index.get(emp_id)
+        anyone, side = (h, h_side) if h is not None else (b, b_side)
         assert anyone is not None
-        b_lines = {x.id: x.amount for x in b.lines} if b else {}
-        h_lines = {x.id: x.amount for x in h.lines} if h else {}
-        order = [x.id for x in base.policy.lines] + [
-            x.id for x in head.policy.lines if x.id not in b_lines
-        ]
+        name, department = side.names[anyone], side.departments[anyone]
         for line_id in order:
-            bv, hv = b_lines.get(line_id), h_lines.get(line_id)
+            bv = b_side.lines[line_id][b] if b is not None and line_id in b_side.lines else None
+            hv = h_side.lines[line_id][h] if h is not None and line_id in h_side.lines else None
             if bv == hv:
                 continue
-            because = causes(line_id, anyone.department, changes, base.policy, head.policy)
-            line = head.policy.lines_by_id.get(line_id) or base.policy.lines_by_id[line_id]
+            key = (line_id, department)
+            if key not in because:
+                found = causes(line_id, department, changes, base.policy, head.policy)
+                because[key] = tuple(str(c) for c in found)
             lines.append(
-                LineDelta(
-                    emp_id,
-                    anyone.name,
-                    anyone.department,
-                    line_id,
-                    line.kind,
-                    bv,
-                    hv,
-                    tuple(str(c) for c in because),
-                )
+                LineDelta(emp_id, name, department, line_id, kinds[line_id], bv, hv, because[key])
             )
-    departments = []
-    for dept_id in sorted(set(base.departments) | set(head.departments)):
-        members = [
-            (base.employees.get(e), head.employees.get(e))
-            for e in sorted(set(base.employees) | set(head.employees))
-            if (base.employees.get(e) or head.employees.get(e)).department == dept_id  # type: ignore[union-attr]
-        ]
-        departments.append(_totals(dept_id, members))
-    everyone = [
-        (base.employees.get(e), head.employees.get(e))
-        for e in sorted(set(base.employees) | set(head.employees))
+        # the totals count an employee in the department of the base (else the head) side
+        home = b_side.departments[b] if b is not None else department
+        for group in (home, "company"):
+            totals = sums.setdefault(group, {})
+            for label, at, where in (("base", b, b_side), ("head", h, h_side)):
+                for k in ("gross", "deductions", "net"):
+                    amount = where.totals[k][at] if at is not None else ZERO
+                    totals[f"{label}_{k}"] = totals.get(f"{label}_{k}", ZERO) + amount
+            b_net = b_side.totals["net"][b] if b is not None else None
+            h_net = h_side.totals["net"][h] if h is not None else None
+            changed[group] = changed.get(group, 0) + (b_net != h_net)
+    departments = [
+        _totals(dept_id, sums.get(dept_id, {}), changed.get(dept_id, 0))
+        for dept_id in sorted(set(base.departments) | set(head.departments))
     ]
-    company = _totals("company", everyone)
+    company = _totals("company", sums.get("company", {}), changed.get("company", 0))
     appraisals = _changed(base.departments, head.departments, ("score", "target_met", "flags"))
     promotion = _changed(base.candidates, head.candidates, ("eligible", "rank", "score"))
     return Diff(
@@ -308,24 +325,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _totals(key: str, members: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
-    sums = {
-        f"{side}_{k}": ZERO for side in ("base", "head") for k in ("gross", "deductions", "net")
-    }
-    changed = 0
-    for b, h in members:
-        for side, result in (("base", b), ("head", h)):
-            if result is not None:
-                sums[f"{side}_gross"] += result.gross
-                sums[f"{side}_deductions"] += result.deductions
-                sums[f"{side}_net"] += result.net
-        if (b.net if b else None) != (h.net if h else None):
-            changed += 1
+def _totals(key: str, sums: dict[str, Decimal], changed: int) -> dict[str, Any]:
     row: dict[str, Any] = {"key": key, "changed": changed}
     for k in ("gross", "deductions", "net"):
-        row[f"base_{k}"] = money_str(sums[f"base_{k}"])
-        row[f"head_{k}"] = money_str(sums[f"head_{k}"])
-        row[f"delta_{k}"] = money_str(sums[f"head_{k}"] - sums[f"base_{k}"])
+        base, head = sums.get(f"base_{k}", ZERO), sums.get(f"head_{k}", ZERO)
+        row[f"base_{k}"] = money_str(base)
+        row[f"head_{k}"] = money_str(head)
+        row[f"delta_{k}"] = money_str(head - base)
     return row
 
 

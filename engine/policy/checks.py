@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from .errors import Diagnostic, error, suggest, warning
-from .formulas import StepTable
+from ..errors import Diagnostic, error, suggest, warning
+from ..formulas import StepTable
 from .model import Policy
 from .yamlread import Path
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .errors import Diagnostic, InnerpayError, Kind, Source, error, warning
-from .evaluate import Arrear, Results
-from .outputs import locked
-from .periods import Period, PeriodError
-from .policy import PolicySet
+from ..errors import Diagnostic, InnerpayError, Kind, Source, error, warning
+from ..evaluate.results import Arrear, Results
+from ..outputs import locked
+from ..periods import Period, PeriodError
+from ..policy import LineKind, PolicySet
 
 LEDGER = "ledger.json"
 LEDGER_FORMAT = 1
@@ -168,7 +168,7 @@ def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
 
 def _signed(arrear: dict[str, Any]) -> Decimal:
     amount = Decimal(arrear["amount"])
-    return amount if arrear["kind"] == "earning" else -amount
+    return amount if arrear["kind"] == LineKind.EARNING else -amount
 
 
 def _own_net(employee: dict[str, Any]) -> Decimal:
@@ -234,7 +234,7 @@ def arrears_for(
             before = paid.get((emp_id, c), Decimal(0))
             delta = due - before
             if delta:
-                kind = "earning" if delta > 0 else "deduction"
+                kind = LineKind.EARNING if delta > 0 else LineKind.DEDUCTION
                 found.append(Arrear(emp_id, c, kind, abs(delta), before, due, policy.version))
     return tuple(sorted(found, key=lambda a: (a.employee, a.period))), inputs, problems
 

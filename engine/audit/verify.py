@@ -14,11 +14,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Diagnostic, Kind, Source, error, has_errors
-from .outputs import sha256_bytes
-from .periods import Period, PeriodError
-from .render import render_files
-from .run import RunOptions, compute_results, manifest
+from ..errors import Diagnostic, Kind, Source, error, has_errors
+from ..outputs import sha256_bytes
+from ..periods import Period, PeriodError
+from ..render import run_files
+from ..run import RunOptions, compute_results, manifest
 
 #: manifest keys that may differ without the run being different (where the policies' git
 #: history stands today says nothing about the run's content)
@@ -100,16 +100,19 @@ def verify_run(folder: str) -> Verification:
             return found
         found.differences.append("the inputs no longer compute; see the problems above")
         return found
-    rendered = render_files(computed.results, options.formats, options.templates)
-    found.files = len(rendered.files) + 1
-    for name, content in sorted(rendered.files.items()):
+    # each output made, hashed and let go, as a run writes them: none is held
+    hashes = {
+        name: sha256_bytes(content)
+        for name, content in run_files(computed.results, options.formats, options.templates)
+    }
+    found.files = len(hashes) + 1
+    for name, sha in sorted(hashes.items()):
         if name not in outputs:
             found.differences.append(f"the inputs now produce another output: {name}")
-        elif sha256_bytes(content) != outputs[name]:
+        elif sha != outputs[name]:
             found.differences.append(f"the inputs now produce a different {name}")
-    for name in sorted(set(outputs) - set(rendered.files)):
+    for name in sorted(set(outputs) - set(hashes)):
         found.differences.append(f"the inputs no longer produce {name}")
-    hashes = {name: sha256_bytes(content) for name, content in rendered.files.items()}
     again = json.loads(manifest(computed.results, hashes, options, computed.chart_inputs))
     if _stable(again) != _stable(recorded):
         found.differences.append("manifest.json differs from the manifest the inputs produce")

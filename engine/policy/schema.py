@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .errors import Diagnostic, error, nearest, suggest
+from ..errors import Diagnostic, error, nearest, suggest
 from .yamlread import Path, YamlDoc
 
 if TYPE_CHECKING:
@@ -332,152 +331,85 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int)
 
 
-# --- the quick check: a valid document passes without jsonschema ------------------------------
-
-Check = Callable[[Any], bool]
+# --- validity: fastjsonschema's compiled check first, jsonschema's report for the invalid ----
 
 
-class _Unsupported(Exception):
-    """A keyword the quick check does not know: every document goes to jsonschema."""
+def draft7(schema: Any) -> Any:
+    """The schema as fastjsonschema reads it (draft 7): ``prefixItems`` as ``items`` and
+    ``additionalItems``; an integer as a number that is a multiple of 1 (so that an integral
+    Decimal is one, as jsonschema is told); a number of ``const`` or ``enum`` as a number from it
+    to itself (fastjsonschema's ``const`` and ``enum`` take ints and floats only, and would take
+    ``True`` for 1, which JSON Schema does not); annotations left out."""
+    if isinstance(schema, list):
+        return [draft7(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if k in _NAMED:  # names of properties, not keywords
+            out[k] = {name: draft7(sub) for name, sub in v.items()}
+        elif k not in _ANNOTATIONS:
+            out[k] = draft7(v)
+    if "prefixItems" in out:
+        out["additionalItems"] = out.get("items", True)
+        out["items"] = out.pop("prefixItems")
+    if out.get("type") == "integer":
+        out["type"], out["multipleOf"] = "number", 1
+    options = [out.pop("const")] if "const" in out else out.pop("enum", None)
+    if options is not None:
+        numbers = [o for o in options if _is_number(o)]
+        others = [o for o in options if not _is_number(o)]
+        choices = [{"type": "number", "minimum": n, "maximum": n} for n in numbers]
+        choices += [{"enum": others}] if others else []
+        if len(choices) == 1:
+            out.update(choices[0])
+        elif "anyOf" in out:
+            out = {"allOf": [out, {"anyOf": choices}]}
+        else:
+            out["anyOf"] = choices
+    return out
 
 
 #: Keywords that say nothing about validity.
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "examples", "default"}
+#: Keywords whose keys are names, not keywords.
+_NAMED = {"properties", "patternProperties", "$defs", "definitions"}
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
-_TYPES: dict[str, Check] = {
-    "string": lambda v: isinstance(v, str),
-    "number": _is_number,
-    "integer": lambda v: _is_integer(None, v),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
+def compiled_code(schema: dict[str, Any]) -> str:
+    """fastjsonschema's Python code of a schema (``tools/compile_schemas.py`` writes it to
+    :mod:`innerpay.policy.compiled`, so that a run imports it instead of compiling it)."""
+    import fastjsonschema
+
+    draft = {"$schema": "http://json-schema.org/draft-07/schema#", **draft7(schema)}
+    return str(fastjsonschema.compile_to_code(draft))
 
 
-def _same(value: Any, wanted: Any) -> bool:
-    """Whether ``value`` certainly equals ``wanted`` as JSON Schema compares (text and numbers;
-    anything else is left to jsonschema)."""
-    if isinstance(wanted, str):
-        return isinstance(value, str) and value == wanted
-    if _is_number(wanted) and not isinstance(wanted, float):
-        return _is_number(value) and bool(value == wanted)
-    return False
-
-
-def _quick(schema: Any) -> Check:
-    """A check that says True only of values the schema accepts (False: ask jsonschema).
-
-    Compiled once from the keywords innerpay's schemas use; any other keyword raises
-    :class:`_Unsupported`.  ``tests/test_schema.py`` holds it to jsonschema's verdict.
-    """
-    if schema is True:
-        return lambda v: True
-    if not isinstance(schema, dict):
-        raise _Unsupported(repr(schema))
-    checks: list[Check] = []
-    for keyword, wanted in schema.items():
-        if keyword in _ANNOTATIONS or keyword in ("properties", "prefixItems"):
-            continue  # properties: with additionalProperties below; prefixItems: with items
-        checks.append(_keyword(keyword, wanted, schema))
-    if "properties" in schema and "additionalProperties" not in schema:
-        checks.append(_properties(schema["properties"], None))
-    if "prefixItems" in schema and "items" not in schema:
-        checks.append(_items(schema["prefixItems"], True))
-    return lambda v: all(check(v) for check in checks)
-
-
-def _keyword(keyword: str, wanted: Any, schema: dict[str, Any]) -> Check:
-    match keyword:
-        case "type":
-            names = wanted if isinstance(wanted, list) else [wanted]
-            if not all(name in _TYPES for name in names):
-                raise _Unsupported(f"type {wanted!r}")
-            kinds = [_TYPES[name] for name in names]
-            return lambda v: any(kind(v) for kind in kinds)
-        case "enum":
-            return lambda v: any(_same(v, option) for option in wanted)
-        case "const":
-            return lambda v: _same(v, wanted)
-        case "pattern":
-            search = re.compile(wanted).search
-            return lambda v: not isinstance(v, str) or search(v) is not None
-        case "minLength":
-            return lambda v: not isinstance(v, str) or len(v) >= wanted
-        case "minimum":
-            return lambda v: not _is_number(v) or v >= wanted
-        case "maximum":
-            return lambda v: not _is_number(v) or v <= wanted
-        case "exclusiveMinimum":
-            return lambda v: not _is_number(v) or v > wanted
-        case "minItems":
-            return lambda v: not isinstance(v, list) or len(v) >= wanted
-        case "maxItems":
-            return lambda v: not isinstance(v, list) or len(v) <= wanted
-        case "minProperties":
-            return lambda v: not isinstance(v, dict) or len(v) >= wanted
-        case "required":
-            return lambda v: not isinstance(v, dict) or all(k in v for k in wanted)
-        case "additionalProperties":
-            return _properties(schema.get("properties", {}), wanted)
-        case "propertyNames":
-            name = _quick(wanted)
-            return lambda v: not isinstance(v, dict) or all(name(k) for k in v)
-        case "items":
-            return _items(schema.get("prefixItems", []), wanted)
-        case "anyOf":
-            options = [_quick(option) for option in wanted]
-            return lambda v: any(option(v) for option in options)
-    raise _Unsupported(keyword)
-
-
-def _properties(properties: dict[str, Any], other: Any) -> Check:
-    known = {name: _quick(sub) for name, sub in properties.items()}
-    rest: Check | None = None if other is False else _quick(True if other is None else other)
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, dict):
-            return True
-        for name, item in value.items():
-            sub = known.get(name, rest)
-            if sub is None or not sub(item):
-                return False
-        return True
-
-    return check
-
-
-def _items(prefix: list[Any], other: Any) -> Check:
-    first = [_quick(sub) for sub in prefix]
-    rest: Check | None = None if other is False else _quick(other)
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, list):
-            return True
-        for index, item in enumerate(value):
-            sub = first[index] if index < len(first) else rest
-            if sub is None or not sub(item):
-                return False
-        return True
-
-    return check
+Check = Callable[[Any], Any]
 
 
 class Validator:
-    """A schema of innerpay's: a quick check for valid documents, compiled once, and
-    jsonschema's full report (imported only then) for the others."""
+    """A schema of innerpay's: fastjsonschema's compiled check says whether a document is
+    valid, and jsonschema (imported only then) says what is wrong with one that is not."""
 
-    def __init__(self, schema: dict[str, Any]):
+    def __init__(self, schema: dict[str, Any], compiled: Callable[[], Check] | None = None):
         self.schema = schema
-        try:
-            self.quick: Check | None = _quick(schema)
-        except _Unsupported:
-            self.quick = None
+        self._compiled = compiled
+
+    @functools.cached_property
+    def quick(self) -> Check:
+        """fastjsonschema's check: raises for a document it does not find valid."""
+        if self._compiled is not None:
+            return self._compiled()
+        import fastjsonschema
+
+        return fastjsonschema.compile(
+            {"$schema": "http://json-schema.org/draft-07/schema#", **draft7(self.schema)}
+        )
 
     @functools.cached_property
     def full(self) -> Any:
@@ -489,13 +421,22 @@ class Validator:
         return jsonschema.validators.extend(draft, type_checker=checker)(self.schema)
 
     def errors(self, instance: Any) -> list[ValidationError]:
-        """Every error jsonschema finds (none, without asking it, when the quick check passes)."""
-        if self.quick is not None and self.quick(instance):
-            return []
-        return list(self.full.iter_errors(instance))
+        """Every error jsonschema finds (none, without asking it, when fastjsonschema finds the
+        document valid)."""
+        try:
+            self.quick(instance)
+        except Exception:  # its verdict, or any doubt: jsonschema says what is wrong
+            return list(self.full.iter_errors(instance))
+        return []
 
 
-_VALIDATOR = Validator(POLICY_SCHEMA)
+def _policy_check() -> Check:
+    from .compiled import policy
+
+    return policy.validate
+
+
+POLICY_VALIDATOR = Validator(POLICY_SCHEMA, _policy_check)
 
 
 def schema_json(schema: dict[str, Any] | None = None) -> str:
@@ -630,16 +571,17 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             return [(path, False, f"{where}: {err.message}")]
 
 
-def validator_for(schema: dict[str, Any]) -> Validator:
-    """A validator for another schema of innerpay's (integral Decimals are integers)."""
-    return Validator(schema)
+def validator_for(schema: dict[str, Any], compiled: Callable[[], Check] | None = None) -> Validator:
+    """A validator for another schema of innerpay's (integral Decimals are integers), with its
+    check compiled ahead (``compiled`` gives it) or on first use."""
+    return Validator(schema, compiled)
 
 
 def check_schema(doc: YamlDoc, validator: Validator | None = None) -> list[Diagnostic]:
     """Every schema problem of a document (a policy by default), each at its line and column."""
     problems: list[Diagnostic] = []
     seen: set[tuple[Path, str]] = set()
-    errors = (validator or _VALIDATOR).errors(doc.data)
+    errors = (validator or POLICY_VALIDATOR).errors(doc.data)
     # A misspelt required key is one mistake: say "unknown key 'roundng'; did you mean
     # 'rounding'?" and not also "missing the key 'rounding'".
     misspelt: set[tuple[Path, str]] = set()

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from .evaluate import TrendPoint
-from .model import Policy
-from .numbers import percent_str
+from ..evaluate.results import TrendPoint
+from ..numbers import percent_str
+from ..policy.model import Policy
 
 PASS = "#0a6b2d"
 FAIL = "#a4141b"

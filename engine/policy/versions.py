@@ -12,10 +12,10 @@ import os
 import subprocess
 from dataclasses import dataclass
 
+from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest
+from ..periods import Period
 from .checks import check_policy
-from .errors import Diagnostic, Kind, Source, error, has_errors, suggest
 from .model import Policy, build_policy
-from .periods import Period
 from .schema import check_schema
 from .yamlread import read_yaml
 

@@ -1,22 +1,42 @@
 """The policy model: frozen dataclasses built from a schema-valid document.
 
 Third step of the pipeline.  :func:`build_policy` turns the plain values of a
-:class:`~innerpay.yamlread.YamlDoc` into a :class:`Policy`, compiling every formula once (a formula
-that does not parse is a diagnostic at its own line and column).  Meaning is checked afterwards, in
-:mod:`innerpay.checks`.
+:class:`~innerpay.policy.yamlread.YamlDoc` into a :class:`Policy`, compiling every formula once (a
+formula that does not parse is a diagnostic at its own line and column).  Meaning is checked
+afterwards, in :mod:`innerpay.policy.checks`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from .errors import Diagnostic, Source
-from .formulas import PAY_FUNCTIONS, ROW_FUNCTIONS, Formula, StepTable, compile_formula
-from .periods import Period
+from ..errors import Diagnostic, Source
+from ..formulas import PAY_FUNCTIONS, ROW_FUNCTIONS, Formula, StepTable, compile_formula
+from ..formulas.evaluator import Node, compile_node
+from ..numbers import Rounding
+from ..periods import Period
 from .yamlread import Path, YamlDoc
+
+
+class LineKind(StrEnum):
+    """Which total a pay line (or an adjustment, or an arrear) counts in."""
+
+    EARNING = "earning"
+    DEDUCTION = "deduction"
+
+
+class FieldKind(StrEnum):
+    """The type of a column of employees.csv that formulas use (`employee_fields`)."""
+
+    MONEY = "money"
+    DECIMAL = "decimal"
+    INTEGER = "integer"
+    DATE = "date"
+    TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -84,7 +104,7 @@ class PayLine:
 
     id: str
     label: str
-    kind: str  # "earning" | "deduction"
+    kind: LineKind
     formula: Formula
     when: Formula | None
     source: Source
@@ -121,9 +141,9 @@ class Policy:
     effective_from: Period
     title: str
     currency: str
-    rounding: str
+    rounding: Rounding
     parameters: dict[str, Decimal | StepTable]
-    employee_fields: dict[str, str]
+    employee_fields: dict[str, FieldKind]
     metrics: dict[str, Metric]
     departments: dict[str, Department]
     lines: tuple[PayLine, ...]  # as written in the file
@@ -142,6 +162,17 @@ class Policy:
         """The pay lines in the order they are computed."""
         by_id = self.lines_by_id
         return tuple(by_id[i] for i in self.order) if self.order else self.lines
+
+    def compiled(self, formula: Formula) -> Node:
+        """A formula of this policy compiled for the evaluator (once, then kept)."""
+        made = self._compiled.get(id(formula))
+        if made is None:
+            made = self._compiled[id(formula)] = compile_node(formula, self.rounding)
+        return made
+
+    @cached_property
+    def _compiled(self) -> dict[int, Node]:
+        return {}
 
 
 def _formula(
@@ -224,7 +255,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
             PayLine(
                 id=spec["id"],
                 label=spec["label"],
-                kind=spec.get("kind", "earning"),
+                kind=LineKind(spec.get("kind", "earning")),
                 formula=formula,
                 when=when,
                 source=doc.at(base),
@@ -251,9 +282,11 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
         effective_from=Period.parse(data["effective_from"]),
         title=data.get("title", ""),
         currency=data.get("currency", ""),
-        rounding=data["rounding"],
+        rounding=Rounding(data["rounding"]),
         parameters=parameters,
-        employee_fields=dict(data.get("employee_fields") or {}),
+        employee_fields={
+            name: FieldKind(kind) for name, kind in (data.get("employee_fields") or {}).items()
+        },
         metrics=metrics,
         departments=departments,
         lines=tuple(lines),

@@ -1,0 +1,376 @@
+"""Period data: the files of ``<data>/<period>/`` read, typed and checked against the policy.
+
+The step before evaluation.  Reads the folder as SPEC.md (Period data) lays it out: the roster
+(:mod:`innerpay.data.roster`), every metric table reduced to its tallies as it is read
+(:mod:`innerpay.data.tally`), the candidates, the ballots (as columns: a large company casts
+hundreds of thousands) and the adjustments.  Every bad cell is a diagnostic with file, row and
+column.  Nothing here computes pay.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Container
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..errors import Diagnostic, Source
+from ..formulas.vectors import Rows, Values, Vector
+from ..periods import Period
+from ..policy.model import LineKind, Policy
+from ..progress import Progress, quietly
+from . import columns
+from .cells import CellError, parse_money, texts
+from .roster import Roster, empty_roster, type_roster
+from .tables import (
+    Decline,
+    Stream,
+    Table,
+    data_error,
+    find_table,
+    read_table,
+    stream_table,
+)
+from .tally import Tallies, needed_columns, tally_stream
+
+EMPLOYEES = "employees"
+CANDIDATES = "candidates"
+BALLOTS = "ballots"
+ADJUSTMENTS = "adjustments"
+OPTIONAL = (CANDIDATES, BALLOTS, ADJUSTMENTS)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate standing for a position this period."""
+
+    id: str
+    position: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Ballots:
+    """The ballots as cast, as columns in file order; validity is for the election rules."""
+
+    path: str
+    candidate: Vector
+    voter: Vector
+    vote: Vector
+    lines: list[int]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def no_ballots(path: str = "ballots.csv") -> Ballots:
+    """No ballot cast."""
+    return Ballots(path, Values([]), Values([]), Values([]), [])
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A one-off line on a slip (a correction, a hold, a clawback), with reason and approver."""
+
+    employee: str
+    label: str
+    amount: Decimal
+    kind: LineKind
+    reason: str
+    approved_by: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class PeriodData:
+    """Everything read for one period."""
+
+    period: Period
+    folder: str
+    roster: Roster
+    # metric table → appraised department → metric → its sums (the rows are not kept)
+    tables: dict[str, Tallies] = field(default_factory=dict)
+    candidates: tuple[Candidate, ...] = ()
+    ballots: Ballots = field(default_factory=no_ballots)
+    adjustments: tuple[Adjustment, ...] = ()
+    inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
+    table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
+
+
+def period_folder(data_dir: str, period: Period) -> str:
+    """``<data>/<period>``."""
+    return os.path.join(data_dir, str(period))
+
+
+# --- the small tables, row by row ----------------------------------------------------------------
+
+
+def _require(table: Table, wanted: list[str], problems: list[Diagnostic]) -> bool:
+    missing = [c for c in wanted if c not in table.header]
+    for column in missing:
+        problems.append(data_error(Source(table.path, 1), f"missing column '{column}' (required)"))
+    return not missing
+
+
+def _records(
+    table: Table | None, required: list[str], problems: list[Diagnostic]
+) -> list[tuple[int, dict[str, str], list[Diagnostic]]]:
+    """The rows of an optional table, as {column: cell}, each with the problems of its empty
+    required cells."""
+    if table is None or not _require(table, required, problems):
+        return []
+    cells = {name: texts(column) for name, column in table.rows.columns.items()}
+    found = []
+    for k, line in enumerate(table.rows.lines):
+        record = {name: values[k] for name, values in cells.items()}
+        empty = [
+            data_error(table.at(line, name), f"{name} is empty")
+            for name in required
+            if not record[name].strip()
+        ]
+        problems += empty
+        found.append((line, record, empty))
+    return found
+
+
+def type_candidates(
+    table: Table | None, employees: Container[str], problems: list[Diagnostic]
+) -> tuple[Candidate, ...]:
+    """candidates.csv: each an employee of the period, once."""
+    assert table is None or isinstance(table, Table)
+    found: dict[str, Candidate] = {}
+    for line, record, empty in _records(table, ["candidate", "position"], problems):
+        if empty:
+            continue
+        assert table is not None
+        cid = record["candidate"]
+        if cid not in employees:
+            problems.append(
+                data_error(
+                    table.at(line, "candidate"), f"candidate '{cid}' is not an employee this period"
+                )
+            )
+        elif cid in found:
+            first = found[cid].source.line
+            problems.append(
+                data_error(
+                    table.at(line, "candidate"),
+                    f"candidate '{cid}' is listed twice (first at line {first})",
+                )
+            )
+        else:
+            found[cid] = Candidate(cid, record["position"].strip(), Source(table.path, line))
+    return tuple(sorted(found.values(), key=lambda c: c.id))
+
+
+def type_adjustments(
+    table: Table | None, employees: Container[str], problems: list[Diagnostic]
+) -> tuple[Adjustment, ...]:
+    """adjustments.csv: one-off lines with their reason and approver."""
+    required = ["employee", "label", "amount", "kind", "reason", "approved_by"]
+    result: list[Adjustment] = []
+    for line, record, empty in _records(table, required, problems):
+        assert table is not None
+        mine: list[Diagnostic] = []
+        if record["employee"] and record["employee"] not in employees:
+            mine.append(
+                data_error(
+                    table.at(line, "employee"),
+                    f"adjustment for '{record['employee']}', who is not an employee this period",
+                )
+            )
+        if record["kind"] and record["kind"] not in tuple(LineKind):
+            mine.append(
+                data_error(
+                    table.at(line, "kind"),
+                    f"kind '{record['kind']}' must be earning or deduction",
+                )
+            )
+        amount = None
+        if record["amount"]:
+            try:
+                amount = parse_money(record["amount"])
+            except CellError as exc:
+                mine.append(data_error(table.at(line, "amount"), f"amount: {exc}"))
+        problems += mine
+        if mine or empty or amount is None:
+            continue
+        result.append(
+            Adjustment(
+                employee=record["employee"],
+                label=record["label"].strip(),
+                amount=amount,
+                kind=LineKind(record["kind"]),
+                reason=record["reason"].strip(),
+                approved_by=record["approved_by"].strip(),
+                source=Source(table.path, line),
+            )
+        )
+    return tuple(result)
+
+
+def type_ballots(table: Table | None, standing: set[str], problems: list[Diagnostic]) -> Ballots:
+    """ballots.csv as cast (the voter and the vote without surrounding spaces); a ballot with an
+    empty cell or for someone not in candidates.csv is a problem and left out."""
+    required = ["candidate", "voter", "vote"]
+    if table is None:
+        return no_ballots()
+    if not _require(table, required, problems):
+        return no_ballots(table.path)
+    rows = table.rows
+    candidate = rows.columns["candidate"]
+    voter = columns.stripped(rows.columns["voter"])
+    vote = columns.stripped(rows.columns["vote"])
+    bad: set[int] = set()
+    for name, column in (("candidate", columns.stripped(candidate)), ("voter", voter),
+                         ("vote", vote)):  # fmt: skip
+        for row in columns.empty(column):
+            bad.add(row)
+            problems.append(data_error(table.at(rows.lines[row], name), f"{name} is empty"))
+    for row in columns.outside(candidate, sorted(standing)):
+        if row in bad:
+            continue
+        bad.add(row)
+        problems.append(
+            data_error(
+                table.at(rows.lines[row], "candidate"),
+                f"ballot for '{candidate.at(row)}', who is not in candidates.csv",
+            )
+        )
+    if not bad:
+        return Ballots(table.path, candidate, voter, vote, rows.lines)
+    keep = Rows.of_positions(rows.size, [k for k in range(rows.size) if k not in bad])
+    lines = [rows.lines[k] for k in keep.positions()]
+    return Ballots(table.path, candidate.take(keep), voter.take(keep), vote.take(keep), lines)
+
+
+# --- a period ------------------------------------------------------------------------------------
+
+
+def metric_tables(policy: Policy) -> list[str]:
+    """The tables the policy's metrics are counted over, sorted."""
+    return sorted({m.table for m in policy.metrics.values()})
+
+
+def assemble(
+    period: Period,
+    folder: str,
+    tables: dict[str, Table | None],
+    streams: dict[str, Stream | None],
+    tallies: dict[str, Tallies],
+    policy: Policy,
+    problems: list[Diagnostic],
+) -> PeriodData:
+    """Type the tables of a period (read from files or given inline) into PeriodData;
+    ``tallies`` holds the metric tables already counted, ``streams`` those still to count."""
+    employees = tables.get(EMPLOYEES)
+    roster = (
+        type_roster(employees, policy, problems)
+        if employees is not None
+        else empty_roster(os.path.join(folder, f"{EMPLOYEES}.csv"), policy)
+    )
+    counted = dict(tallies)
+    for name in metric_tables(policy):
+        stream = streams.get(name)
+        if name not in counted:
+            counted[name] = tally_stream(stream, name, policy, problems) if stream else {}
+    candidates = type_candidates(tables.get(CANDIDATES), roster, problems)
+    ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
+    adjustments = type_adjustments(tables.get(ADJUSTMENTS), roster, problems)
+    read = [t for t in tables.values() if t is not None]
+    read_streams = [s for s in streams.values() if s is not None]
+    return PeriodData(
+        period=period,
+        folder=folder,
+        roster=roster,
+        tables=counted,
+        candidates=candidates,
+        ballots=ballots,
+        adjustments=adjustments,
+        inputs=dict(
+            sorted([(t.path, t.sha256) for t in read] + [(s.path, s.sha256) for s in read_streams])
+        ),
+        table_files={
+            name: (s.path if s else os.path.join(folder, f"{name}.csv"))
+            for name in counted
+            for s in [streams.get(name)]
+        },
+    )
+
+
+def count_table(
+    folder: str,
+    name: str,
+    policy: Policy,
+    encoding: str,
+    problems: list[Diagnostic],
+    progress: Progress = quietly,
+) -> tuple[Stream | None, Tallies]:
+    """A metric table of a folder, read and counted (the arrow reader's blocks, or the csv
+    module's where the arrow reader declines: then the whole table again)."""
+    path, found = find_table(folder, name)
+    if found:
+        problems += found
+        return None, {}
+    for fast in (True, False):
+        found = []
+        stream, found = stream_table(path, ["department", *needed_columns(policy, name)], encoding,
+                                     fast=fast)  # fmt: skip
+        if stream is None:
+            problems += found
+            return None, {}
+        try:
+            tallies = tally_stream(stream, name, policy, found, progress)
+        except Decline:
+            continue
+        problems += found
+        return stream, tallies
+    raise AssertionError("the csv module never declines")  # pragma: no cover
+
+
+def _read(folder: str, name: str, encoding: str, problems: list[Diagnostic]) -> Table | None:
+    path, found = find_table(folder, name)
+    problems += found
+    if found:
+        return None
+    if name in OPTIONAL and not os.path.exists(path):
+        return None
+    table, found = read_table(path, encoding)
+    problems += found
+    return table
+
+
+def load_period(
+    data_dir: str,
+    period: Period,
+    policy: Policy,
+    encoding: str = "utf-8",
+    progress: Progress = quietly,
+) -> tuple[PeriodData | None, list[Diagnostic]]:
+    """Read and check every file of ``<data>/<period>`` against ``policy``."""
+    folder = period_folder(data_dir, period)
+    if not os.path.isdir(folder):
+        return None, [data_error(Source(folder), f"no data folder for period {period}")]
+    problems: list[Diagnostic] = []
+    tables = {name: _read(folder, name, encoding, problems) for name in (EMPLOYEES, *OPTIONAL)}
+    streams: dict[str, Stream | None] = {}
+    tallies: dict[str, Tallies] = {}
+    for name in metric_tables(policy):
+        streams[name], tallies[name] = count_table(folder, name, policy, encoding, problems,
+                                                   progress)  # fmt: skip
+    return assemble(period, folder, tables, streams, tallies, policy, problems), problems
+
+
+def load_tables(
+    data_dir: str, period: Period, policy: Policy, encoding: str = "utf-8"
+) -> tuple[PeriodData | None, list[Diagnostic]]:
+    """Only the metric tables of a period (for review streaks over earlier periods)."""
+    folder = period_folder(data_dir, period)
+    if not os.path.isdir(folder):
+        return None, []
+    problems: list[Diagnostic] = []
+    streams: dict[str, Stream | None] = {}
+    tallies: dict[str, Tallies] = {}
+    for name in metric_tables(policy):
+        streams[name], tallies[name] = count_table(folder, name, policy, encoding, problems)
+    return assemble(period, folder, {}, streams, tallies, policy, problems), problems

@@ -1,0 +1,307 @@
+"""Metric tables reduced as they are read: per department and metric, Σ weight of the
+successful rows, Σ weight of all rows, and the row count.
+
+A metric table can hold millions of records; none of them is kept.  Each block of rows is typed
+(:func:`~innerpay.data.cells.infer_column`) and every metric on the table is evaluated over it
+by the evaluator, on the rows of the departments it is appraised for: a row whose `weight` or
+`success` fails is a data error naming its file and row.  The sums are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..errors import Diagnostic, Source, suggest
+from ..formulas import FormulaError, MissingValue, arrow, values
+from ..formulas.evaluator import Batch
+from ..formulas.kernels import apply, split
+from ..formulas.vectors import Arrow, Kind, Rows, Vector
+from ..numbers import CONTEXT, ZERO
+from ..policy.model import Metric, Policy
+from ..progress import Progress, quietly
+from . import columns
+from .cells import infer_column
+from .tables import Block, Decline, Stream, data_error
+
+
+@dataclass
+class Tally:
+    """The sums one metric needs for one department."""
+
+    numerator: Decimal = ZERO
+    denominator: Decimal = ZERO
+    rows: int = 0
+
+
+#: metric table → department → metric → tally
+Tallies = dict[str, dict[str, Tally]]
+
+
+def needed_columns(policy: Policy, table: str) -> list[str]:
+    """The columns of a metric table that the policy's formulas read, sorted."""
+    names: set[str] = set()
+    for metric in policy.metrics.values():
+        if metric.table != table:
+            continue
+        names |= metric.success.name_set
+        if metric.weight is not None:
+            names |= metric.weight.name_set
+    return sorted(names)
+
+
+def row_error(
+    metric: Metric, part: str, cells: dict[str, Any], where: Source, exc: FormulaError
+) -> Diagnostic:
+    """A problem evaluating ``success`` or ``weight`` on one row, at its file and line."""
+    message = f"metric '{metric.id}' {part}: {exc.message}"
+    if isinstance(exc, MissingValue):
+        formula = metric.success if part == "success" else metric.weight
+        empty = sorted(
+            name
+            for name, value in cells.items()
+            if value is None and formula is not None and name in formula.name_set
+        )
+        if empty:
+            message += f" ({', '.join(empty)} is empty)"
+            if part == "success":
+                message += f"; guard it, like '{empty[0]} and ...'"
+    return data_error(where, message)
+
+
+class _Sums:
+    """Per metric and department (by its place among the policy's departments): Σ hit weight,
+    Σ weight and rows, exact."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.found: dict[str, list[list[Any]]] = {}  # metric → by department: [hit, total, rows]
+
+    def add(self, metric: str, counted: dict[int, tuple[int, Decimal | None]], hit: bool) -> None:
+        by_department = self.found.get(metric)
+        if by_department is None:
+            by_department = self.found[metric] = [[0, 0, 0] for _ in range(self.size)]
+        for place, (rows, weight) in counted.items():
+            sums = by_department[place]
+            amount = rows if weight is None else weight
+            if hit:
+                sums[0] += amount
+            else:
+                sums[1] += amount
+                sums[2] += rows
+
+    def tallies(self, order: list[str]) -> dict[str, dict[str, Tally]]:
+        result: dict[str, dict[str, Tally]] = {}
+        for place, department in enumerate(order):
+            for metric, by_department in self.found.items():
+                hit, total, rows = by_department[place]
+                if rows:
+                    result.setdefault(department, {})[metric] = Tally(
+                        Decimal(hit), Decimal(total), rows
+                    )
+        return result
+
+
+def _group(places: Vector, weights: Vector | None) -> dict[int, tuple[int, Decimal | None]]:
+    """Rows (and Σ weight) per department place: the Decimal sums the rows would give one by
+    one, from 0."""
+    if isinstance(places, Arrow) and (weights is None or isinstance(weights, Arrow)):
+        return _fast_group(places.data, weights)
+    found: dict[int, list[Any]] = {}
+    weight_values = weights.values() if weights is not None else None
+    for k, place in enumerate(places.values()):
+        sums = found.get(place)
+        if sums is None:
+            sums = found[place] = [0, 0]
+        sums[0] += 1
+        if weight_values is not None:
+            sums[1] += weight_values[k]
+    return {
+        d: (rows, None if weights is None else Decimal(total) if isinstance(total, int) else total)
+        for d, (rows, total) in found.items()
+    }
+
+
+def _fast_group(places: Any, weights: Arrow | None) -> dict[int, tuple[int, Decimal | None]]:
+    """The arrow kernel of :func:`_group` (``tests/test_tally.py`` holds it to the Python
+    one): counts and exact decimal sums, each sum given the smallest exponent of its rows, as
+    Decimal's additions from 0 give."""
+    pa = arrow.pa
+    if weights is None:
+        counted = columns.counts(Arrow(places))
+        return {d: (n, None) for d, n in counted.items()}
+    exps = weights.exps
+    if exps is None:
+        exps = pa.repeat(pa.scalar(-weights.scale, pa.int32()), len(places))
+    table = pa.table({"d": places, "w": weights.data, "e": exps})
+    grouped = table.group_by("d").aggregate([("w", "sum"), ("w", "count"), ("e", "min")])
+    result: dict[int, tuple[int, Decimal | None]] = {}
+    for row in grouped.to_pylist():
+        exponent = min(row["e_min"], 0)
+        total = row["w_sum"].quantize(Decimal(1).scaleb(exponent), context=CONTEXT)
+        result[row["d"]] = (row["w_count"], total)
+    return result
+
+
+class _Table:
+    """What counting one metric table needs, worked out once: its metrics, the columns they
+    read, the policy's departments in order and, per metric, which of them it appraises."""
+
+    def __init__(self, policy: Policy, table: str):
+        self.policy = policy
+        self.metrics = [m for m in policy.metrics.values() if m.table == table]
+        self.names = needed_columns(policy, table)
+        self.order = sorted(policy.departments)
+        self.appraised = {
+            m.id: [m.id in policy.departments[d].appraised_metrics for d in self.order]
+            for m in self.metrics
+        }
+        self.sums = _Sums(len(self.order))
+
+
+def tally_block(block: Block, stream: Stream, table: _Table, problems: list[Diagnostic]) -> None:
+    """Count one block of a metric table's rows into the table's sums."""
+    policy = table.policy
+    departments = block.columns["department"]
+    places = columns.positions_in(departments, columns.like(departments, table.order))
+    bad: set[int] = set()
+    for row in columns.true_rows(columns.missing(places)):
+        department = departments.at(row) or ""
+        bad.add(row)
+        problems.append(
+            data_error(
+                stream.at(block.lines[row], "department"),
+                f"unknown department '{department}'{suggest(department, policy.departments)}",
+            )
+        )
+    typed: dict[str, Vector] = {}
+    cells: dict[int, list[tuple[str, str]]] = {}
+    for name in table.names:
+        found = infer_column(block.columns[name], name)
+        typed[name] = found.column
+        for row, message in found.problems.items():
+            cells.setdefault(row, []).append((name, message))
+    for row, messages in sorted(cells.items()):
+        if row in bad:
+            continue  # the cells of a row of an unknown department are not looked at
+        bad.add(row)
+        problems += [data_error(stream.at(block.lines[row], n), m) for n, m in messages]
+    good = Rows.every(block.size) if not bad else Rows.of_positions(
+        block.size, [k for k in range(block.size) if k not in bad])  # fmt: skip
+    kept = {name: column.take(good) for name, column in typed.items()}
+    places = places.take(good)
+    where = _Where(block, stream, table.names, typed).within(good)
+    for metric in table.metrics:
+        appraised = columns.looked_up(places, columns.like(places, table.appraised[metric.id]))
+        rows = columns.rows_where(appraised)
+        if rows.count:
+            _tally_metric(metric, policy, kept, places, rows, where, table.sums, problems)
+
+
+class _Where:
+    """Maps a row of a selection (of a selection ...) of a block back to its line and cells,
+    for a problem: the selections are followed back only then."""
+
+    def __init__(
+        self,
+        block: Block,
+        stream: Stream,
+        names: list[str],
+        typed: dict[str, Vector],
+        trail: tuple[Rows, ...] = (),
+    ):
+        self.block, self.stream, self.names, self.typed = block, stream, names, typed
+        self.trail = trail
+
+    def within(self, rows: Rows) -> _Where:
+        """The same, for rows selected within these."""
+        return _Where(self.block, self.stream, self.names, self.typed, (*self.trail, rows))
+
+    def problem(self, metric: Metric, part: str, k: int, exc: FormulaError) -> Diagnostic:
+        """The problem of row ``k`` of the innermost selection."""
+        row = k
+        for rows in reversed(self.trail):
+            if not rows.everything:
+                row = rows.positions()[row]
+        cells = {name: self.typed[name].at(row) for name in self.names}
+        return row_error(metric, part, cells, Source(self.stream.path, self.block.lines[row]), exc)
+
+
+def _tally_metric(
+    metric: Metric,
+    policy: Policy,
+    kept: dict[str, Vector],
+    places: Vector,
+    rows: Rows,
+    where: _Where,
+    sums: _Sums,
+    problems: list[Diagnostic],
+) -> None:
+    """One metric over the rows of the departments it is appraised for."""
+    batch = Batch(rows.count, lambda name: kept[name].take(rows))
+    where = where.within(rows)
+    places = places.take(rows)
+    weights: Vector | None = None
+    if metric.weight is not None:
+        found = policy.compiled(metric.weight)(batch)
+        weights = apply(values.weight, _fast_weight, [found], batch.size)
+        ok = _without_faults(weights, metric, "weight", where, problems)
+        batch, weights, places = batch.subset(ok), weights.take(ok), places.take(ok)
+        where = where.within(ok)
+    success = policy.compiled(metric.success)(batch)
+    counted = _without_faults(success, metric, "success", where, problems)
+    success, places = success.take(counted), places.take(counted)
+    amounts = None if weights is None else weights.take(counted)
+    yes, _, _ = split(success)
+    sums.add(metric.id, _group(places, amounts), hit=False)
+    hits = None if amounts is None else amounts.take(yes)
+    sums.add(metric.id, _group(places.take(yes), hits), hit=True)
+
+
+def _without_faults(
+    vector: Vector, metric: Metric, part: str, where: _Where, problems: list[Diagnostic]
+) -> Rows:
+    """The rows whose value is no fault; each fault said."""
+    faulty = list(vector.faults())
+    if not faulty:
+        return Rows.every(len(vector))
+    for k, exc in faulty:
+        problems.append(where.problem(metric, part, k, exc))
+    bad = {k for k, _ in faulty}
+    return Rows.of_positions(len(vector), [k for k in range(len(vector)) if k not in bad])
+
+
+def _fast_weight(weight: Any) -> Arrow | None:
+    """Weights that are all numbers are as they are."""
+    if weight.array and weight.kind is Kind.NUMBER and weight.complete:
+        return Arrow(weight.data, weight.exps)
+    return None
+
+
+def tally_stream(
+    stream: Stream,
+    table: str,
+    policy: Policy,
+    problems: list[Diagnostic],
+    progress: Progress = quietly,
+) -> Tallies:
+    """One metric table reduced to per-department tallies, block by block; a stream read by
+    the arrow reader may raise :class:`~innerpay.data.tables.Decline` (read it again)."""
+    users = sorted(m.id for m in policy.metrics.values() if m.table == table)
+    names = needed_columns(policy, table)
+    why = f"used by metric {', '.join(users)} in {policy.file}"
+    missing = [c for c in ["department", *names] if c not in stream.header]
+    found: list[Diagnostic] = [
+        data_error(Source(stream.path, 1), f"missing column '{c}' ({why})") for c in missing
+    ]
+    counting = _Table(policy, table)
+    label = f"reading {stream.path.rsplit('/', 1)[-1]}"
+    for block in progress(label, stream):
+        if not missing:
+            tally_block(block, stream, counting, found)
+    problems += found + stream.problems
+    return {} if missing else counting.sums.tallies(counting.order)
+
+
+__all__ = ["Decline", "Tallies", "Tally", "needed_columns", "row_error", "tally_stream"]

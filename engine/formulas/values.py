@@ -1,0 +1,219 @@
+"""One value: what every operator and function of a formula means, in Decimal.
+
+These functions are the meaning of a formula, and the Decimal kernel of every operator: the
+evaluator (:mod:`innerpay.formulas.evaluator`) applies them row by row wherever no faster kernel
+can vouch for its result (:mod:`innerpay.formulas.kernels`), and every faster kernel is held to
+them by a property test.  Each raises :class:`~innerpay.formulas.parse.FormulaError` with the
+message a user reads; they run in :data:`~innerpay.numbers.CONTEXT`.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import decimal
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ..numbers import Rounding
+from .parse import FormulaError, MissingValue, StepTable, Unavailable
+
+
+def describe(value: Any) -> str:
+    """A value's kind, for messages."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the condition {value}"
+    if isinstance(value, Decimal):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, StepTable):
+        return "a step table"
+    return type(value).__name__  # pragma: no cover - no other values exist
+
+
+def number(value: Any, symbol: str) -> Decimal:
+    """``value`` where ``symbol`` needs a number."""
+    if type(value) is Decimal:
+        return value
+    if value is None:
+        raise MissingValue(f"'{symbol}' needs a value but got an empty one")
+    raise FormulaError(f"'{symbol}' needs numbers, got {describe(value)}")
+
+
+def read(name: str, value: Any) -> Any:
+    """A name's value as a formula reads it (a name this employee does not have says why)."""
+    if type(value) is Unavailable:
+        raise FormulaError(f"'{name}' has no value here: {value.reason}", name)
+    return value
+
+
+def undefined(name: str) -> FormulaError:
+    """The error of a name that nothing defines here."""
+    return FormulaError(f"name '{name}' is not defined here", name)
+
+
+def _arith(symbol: str, fn: Callable[[Decimal, Decimal], Decimal]) -> Callable[[Any, Any], Any]:
+    def apply(left: Any, right: Any) -> Decimal:
+        return fn(number(left, symbol), number(right, symbol))
+
+    return apply
+
+
+def power(left: Any, right: int) -> Decimal:
+    """``left ** right``; the exponent is a checked literal whole number."""
+    result: Decimal = number(left, "**") ** right
+    return result
+
+
+def _comparable(left: Any, right: Any, symbol: str) -> None:
+    if left is None or right is None:
+        raise MissingValue(f"'{symbol}' compares an empty value")
+    kinds = (type(left), type(right))
+    if kinds[0] is not kinds[1]:
+        raise FormulaError(f"'{symbol}' cannot compare {describe(left)} with {describe(right)}")
+    if kinds[0] in (str, bool) and symbol not in ("==", "!="):
+        raise FormulaError(f"'{symbol}' cannot order {describe(left)}; only == and != apply")
+    if kinds[0] is StepTable:
+        raise FormulaError("a step table cannot be compared; use step(table, x)")
+
+
+def _compare(symbol: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def apply(left: Any, right: Any) -> bool:
+        _comparable(left, right, symbol)
+        return fn(left, right)
+
+    return apply
+
+
+def negate(value: Any) -> Decimal:
+    """``-x``."""
+    return -number(value, "-")
+
+
+def plus(value: Any) -> Decimal:
+    """``+x``."""
+    return number(value, "+")
+
+
+def truth(value: Any) -> bool:
+    """A value as a condition: an empty value, zero and empty text are false."""
+    return bool(value)
+
+
+def negation(value: Any) -> bool:
+    """``not x``."""
+    return not value
+
+
+#: The operators of a formula by their syntax node, as one value each.
+OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: _arith("+", operator.add),
+    ast.Sub: _arith("-", operator.sub),
+    ast.Mult: _arith("*", operator.mul),
+    ast.Div: _arith("/", operator.truediv),
+    ast.Pow: power,
+    ast.USub: negate,
+    ast.UAdd: plus,
+    ast.Not: negation,
+    ast.Eq: _compare("==", operator.eq),
+    ast.NotEq: _compare("!=", operator.ne),
+    ast.Lt: _compare("<", operator.lt),
+    ast.LtE: _compare("<=", operator.le),
+    ast.Gt: _compare(">", operator.gt),
+    ast.GtE: _compare(">=", operator.ge),
+}
+
+
+# --- the functions of SPEC.md, each checking its arguments ---------------------------------------
+
+
+def step(table: Any, x: Any) -> Decimal:
+    """``step(table, x)``: the value of the row with the greatest threshold <= x."""
+    if not isinstance(table, StepTable):
+        raise FormulaError(f"step(table, x): the table is {describe(table)}, not a step table")
+    at = number(x, "step")
+    found = None
+    for threshold, value in table.rows:
+        if threshold <= at:
+            found = value
+        else:
+            break
+    if found is None:
+        raise FormulaError(f"step: {at} is below the table's lowest threshold {table.rows[0][0]}")
+    return found
+
+
+def prorate(x: Any, days: Any, period_days: Any) -> Decimal:
+    """``prorate(x)``: x × employed_days ÷ period_days."""
+    if not isinstance(days, Decimal) or not isinstance(period_days, Decimal):
+        raise FormulaError("prorate() applies to employees only")
+    return number(x, "prorate") * days / period_days
+
+
+def minimum(*values: Any) -> Decimal:
+    """``min(a, b, ...)``."""
+    numbers: list[Decimal] = [number(v, "min") for v in values]
+    return min(numbers)
+
+
+def maximum(*values: Any) -> Decimal:
+    """``max(a, b, ...)``."""
+    numbers: list[Decimal] = [number(v, "max") for v in values]
+    return max(numbers)
+
+
+def absolute(value: Any) -> Decimal:
+    """``abs(x)``."""
+    return abs(number(value, "abs"))
+
+
+def rounded(value: Any, places: int, mode: Rounding) -> Decimal:
+    """``round(x, n)`` with the policy's rounding mode (n is a checked literal)."""
+    exponent = Decimal(1).scaleb(-places)
+    return number(value, "round").quantize(exponent, rounding=mode.decimal)
+
+
+def amount(value: Any) -> Decimal:
+    """A pay line's value, which must be an amount."""
+    if type(value) is Decimal:
+        return value
+    if isinstance(value, bool):
+        kind = "a condition (true/false)"
+    elif value is None:
+        kind = "no value"
+    elif isinstance(value, str):
+        kind = f"the text {value!r}"
+    elif isinstance(value, dt.date):
+        kind = "a date"
+    else:
+        kind = "a step table"
+    raise FormulaError(f"the formula gave {kind}, not an amount")
+
+
+def weight(value: Any) -> Decimal:
+    """A metric row's weight, which must be a number."""
+    if value is None:
+        raise MissingValue("the weight is empty")
+    if type(value) is not Decimal:
+        raise FormulaError(f"the weight must be a number, not {describe(value)}")
+    return value
+
+
+def guarded(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, an arithmetic fault turned into the FormulaError that says what it
+    was (the decimal context traps them instead of giving NaN or Infinity)."""
+    try:
+        return function(*args)
+    except FormulaError:
+        raise
+    except decimal.DivisionByZero:
+        raise FormulaError("division by zero") from None
+    except (decimal.InvalidOperation, decimal.Overflow):
+        raise FormulaError("the result is not a finite number") from None

@@ -1,0 +1,488 @@
+"""Rendering: :class:`~innerpay.evaluate.results.Results` → the files of a run.
+
+The last step of the pipeline and a pure consumer of results: the reports and pay slips through
+the templates (:mod:`innerpay.render.templates`, over :mod:`innerpay.render.view`), and
+``payroll.csv`` and ``results.json``, each written by one writer from the results' columns.  It
+returns file contents, made as they are taken; writing them to disk safely is
+:mod:`innerpay.outputs`' job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from ..data.period import Adjustment
+from ..evaluate.results import Arrear, EmployeeResult, Payroll, Results
+from ..formulas import arrow
+from ..formulas.vectors import Arrow, Const, Values, Vector
+from ..numbers import money_str, rate_str
+from ..outputs import Content, Stream, kept
+from ..policy.model import LineKind, PayLine
+from ..progress import Progress, quietly
+from .templates import environment, render
+from .view import slip_view, view
+
+FORMATS = ("md", "html", "csv", "json")
+RESULTS_FORMAT = 1
+
+#: Employees written at a time: payroll.csv and results.json are made a slice at a time.
+SLICE_ROWS = 1 << 17
+
+
+# --- results.json ------------------------------------------------------------------------------
+
+
+def _opt(value: Decimal | None) -> str | None:
+    return None if value is None else rate_str(value)
+
+
+def adjustment_dict(a: Adjustment) -> dict[str, str]:
+    """An adjustment as results.json and explain show it."""
+    return {
+        "label": a.label,
+        "kind": a.kind,
+        "amount": money_str(a.amount),
+        "reason": a.reason,
+        "approved_by": a.approved_by,
+    }
+
+
+def arrear_dict(r: Arrear) -> dict[str, str]:
+    """An arrears line as results.json and explain show it."""
+    return {
+        "period": str(r.period),
+        "label": r.label,
+        "kind": r.kind,
+        "amount": money_str(r.amount),
+        "paid": money_str(r.paid),
+        "due": money_str(r.due),
+        "version": r.version,
+    }
+
+
+def employee_dict(e: EmployeeResult) -> dict[str, Any]:
+    """One employee's entry of results.json."""
+    return {
+        "name": e.name,
+        "department": e.department,
+        "role": e.role,
+        "employed_days": e.employed_days,
+        "lines": {x.id: money_str(x.amount) for x in e.lines},
+        "adjustments": [adjustment_dict(a) for a in e.adjustments],
+        "arrears": [arrear_dict(r) for r in e.arrears],
+        "gross": money_str(e.gross),
+        "deductions": money_str(e.deductions),
+        "net": money_str(e.net),
+    }
+
+
+def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
+    """Every computed value, money and rates as strings (SPEC.md, results.json).
+
+    Without ``employees``, their entry is left empty (for :func:`dumps_results` to fill in).
+    """
+    policy = results.policy
+    return {
+        "innerpay": RESULTS_FORMAT,
+        "period": str(results.period),
+        "policy": {
+            "version": policy.version,
+            "file": policy.file,
+            "sha256": policy.sha256,
+            "effective_from": str(policy.effective_from),
+        },
+        "departments": {
+            d.id: {
+                "name": d.name,
+                "metrics": {m.id: rate_str(m.value) for m in d.metrics.values()},
+                "score": _opt(d.score),
+                "target_met": d.target_met,
+                "flags": [str(f) for f in d.flags],
+                "below_target_streak": d.below_target_streak,
+                "headcount": d.headcount,
+            }
+            for d in results.departments.values()
+        },
+        "employees": (
+            {e.id: employee_dict(e) for e in results.employees.values()} if employees else {}
+        ),
+        "promotion": {
+            c.id: {
+                "position": c.position,
+                "department": c.department,
+                "metric": _opt(c.metric),
+                "metric_passed": c.metric_passed,
+                "customer_share": _opt(c.customer.share),
+                "customer_turnout": _opt(c.customer.turnout),
+                "customer_passed": c.customer.passed,
+                "own_share": _opt(c.own.share),
+                "own_turnout": _opt(c.own.turnout),
+                "own_passed": c.own.passed,
+                "eligible": c.eligible,
+                "score": _opt(c.score),
+                "rank": c.rank,
+                "tied": c.tied,
+            }
+            for c in results.candidates.values()
+        },
+        "ballots": {
+            "valid": results.valid_ballots,
+            "void": {str(r): n for r, n in results.void_ballots.items()},
+        },
+        "totals": {
+            "gross": money_str(results.total_gross),
+            "deductions": money_str(results.total_deductions),
+            "net": money_str(results.total_net),
+        },
+    }
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as innerpay writes it: UTF-8, indented, stable."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def employee_line(e: EmployeeResult) -> str:
+    """One employee's line of results.json (without the comma that joins it to the next)."""
+    return f"    {_compact(e.id)}: {_compact(employee_dict(e))}"
+
+
+def results_json(results: Results) -> Stream:
+    """results.json: one line per department, employee and candidate, each a compact object.
+
+    Readable in a diff and fast to write (the C encoder, where an indented dump would use the
+    pure Python one: seconds for 100,000 employees).  The employees' lines are made a slice at
+    a time, as the file is written.
+    """
+    data = results_dict(results, employees=False)
+    employees = len(results.employees) > 0
+    lines = ["{"]
+    items = list(data.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if key == "employees" and employees:
+            lines += [f"  {_compact(key)}: {{", _EMPLOYEES, f"  }}{comma}"]
+        elif isinstance(value, dict) and key in ("departments", "promotion") and value:
+            lines.append(f"  {_compact(key)}: {{")
+            entries = list(value.items())
+            for j, (name, entry) in enumerate(entries):
+                tail = "," if j < len(entries) - 1 else ""
+                lines.append(f"    {_compact(name)}: {_compact(entry)}{tail}")
+            lines.append(f"  }}{comma}")
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}{comma}")
+    lines.append("}")
+    text = ("\n".join(lines) + "\n").encode()
+    if not employees:
+        return text
+    before, after = text.split(_EMPLOYEES.encode())
+
+    def made() -> Iterator[bytes | memoryview]:
+        yield before
+        yield from _employee_lines(results.employees)
+        yield after
+
+    return made()
+
+
+_EMPLOYEES = "\x00employees\x00"  # no JSON text holds a NUL character
+
+
+def _employee_lines(payroll: Payroll) -> Iterator[bytes | memoryview]:
+    """The employees' lines, joined by ",\n", a slice at a time."""
+    size = len(payroll)
+    for start in range(0, size, SLICE_ROWS):
+        end = min(start + SLICE_ROWS, size)
+        text = rows_text(_json_parts(payroll, start, end), _special(payroll, start, end, _JSON),
+                         lambda k: employee_line(payroll[payroll.roster.ids[k]]) + ",\n",
+                         start, end)  # fmt: skip
+        yield text[: -len(",\n")] if end == size else text
+
+
+def _json_parts(payroll: Payroll, start: int, end: int) -> list[str | Vector]:
+    roster = payroll.roster
+    cut = _cut(start, end)
+    parts: list[str | Vector] = ['    "', cut(roster.columns["id"]), '": {"name": "']
+    parts += [cut(roster.columns["name"]), '", "department": "', cut(roster.columns["department"])]
+    parts += ['", "role": "', cut(roster.columns["role"]), '", "employed_days": ']
+    parts += [integer_texts(cut(payroll.employed_days)), ', "lines": {']
+    for k, (line_id, column) in enumerate(payroll.lines.items()):
+        parts += [("" if k == 0 else ", ") + _compact(line_id) + ': "']
+        parts += [money_texts(cut(column.amounts)), '"']
+    parts += ['}, "adjustments": [], "arrears": [], "gross": "', money_texts(cut(payroll.gross))]
+    parts += ['", "deductions": "', money_texts(cut(payroll.deductions)), '", "net": "']
+    parts += [money_texts(cut(payroll.net)), '"},\n']
+    return parts
+
+
+# --- payroll.csv ---------------------------------------------------------------------------------
+
+
+def payroll_header(lines: tuple[PayLine, ...]) -> list[str]:
+    """payroll.csv's columns: id, name, department, every line, adjustments, arrears, totals."""
+    return (
+        ["id", "name", "department"]
+        + [line.id for line in lines]
+        + ["adjustments_earning", "adjustments_deduction"]
+        + ["arrears_earning", "arrears_deduction", "arrears_periods"]
+        + ["gross", "deductions", "net"]
+    )
+
+
+def payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
+    """One employee's row of payroll.csv."""
+    amounts = {x.id: x.amount for x in e.lines}
+
+    def summed(items: tuple[Adjustment, ...] | tuple[Arrear, ...], kind: LineKind) -> str:
+        return money_str(sum((x.amount for x in items if x.kind is kind), Decimal(0)))
+
+    return (
+        [e.id, e.name, e.department]
+        + [money_str(amounts[line.id]) for line in lines]
+        + [summed(e.adjustments, LineKind.EARNING), summed(e.adjustments, LineKind.DEDUCTION)]
+        + [summed(e.arrears, LineKind.EARNING), summed(e.arrears, LineKind.DEDUCTION)]
+        + [" ".join(str(r.period) for r in e.arrears)]
+        + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
+    )
+
+
+def _csv_text(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
+
+
+def payroll_csv(results: Results) -> Stream:
+    """payroll.csv: a header, then one row per employee, a slice at a time."""
+    payroll = results.employees
+    lines = results.policy.lines
+
+    def made() -> Iterator[bytes | memoryview]:
+        yield _csv_text(payroll_header(lines)).encode()
+        size = len(payroll)
+        for start in range(0, size, SLICE_ROWS):
+            end = min(start + SLICE_ROWS, size)
+            yield rows_text(
+                _csv_parts(payroll, start, end),
+                _special(payroll, start, end, _CSV),
+                lambda k: _csv_text(payroll_row(payroll[payroll.roster.ids[k]], lines)),
+                start,
+                end,
+            )
+
+    return made()
+
+
+def _csv_parts(payroll: Payroll, start: int, end: int) -> list[str | Vector]:
+    roster = payroll.roster
+    cut = _cut(start, end)
+    parts: list[str | Vector] = [cut(roster.columns["id"]), ",", cut(roster.columns["name"])]
+    parts += [",", cut(roster.columns["department"])]
+    for column in payroll.lines.values():
+        parts += [",", money_texts(cut(column.amounts))]
+    parts += [",0.00,0.00,0.00,0.00,,", money_texts(cut(payroll.gross)), ","]
+    parts += [money_texts(cut(payroll.deductions)), ",", money_texts(cut(payroll.net)), "\r\n"]
+    return parts
+
+
+# --- rows made from columns ----------------------------------------------------------------------
+
+#: Text that JSON escapes, or that CSV quotes: such a row is written by its plain writer.
+_JSON = r'["\\\x00-\x1f\x7f]'
+_CSV = r'[,"\r\n]'
+
+
+def _cut(start: int, end: int) -> Callable[[Vector], Vector]:
+    """The rows from ``start`` to ``end`` of a column."""
+
+    def cut(column: Vector) -> Vector:
+        if isinstance(column, Const):
+            return Const(column.value, end - start)
+        if isinstance(column, Arrow):
+            exps = None if column.exps is None else column.exps.slice(start, end - start)
+            return Arrow(column.data.slice(start, end - start), exps)
+        return Values(column.values()[start:end])
+
+    return cut
+
+
+def _special(payroll: Payroll, start: int, end: int, pattern: str) -> list[int]:
+    """The rows (of the whole payroll) its plain writer writes: adjustments, arrears, or text
+    that would be escaped."""
+    roster = payroll.roster
+    found = {k for k in (roster.index(e) for e in [*payroll.adjustments, *payroll.arrears])
+             if k is not None and start <= k < end}  # fmt: skip
+    if not isinstance(roster.columns["id"], Arrow):
+        return sorted(found)
+    pc = arrow.pc
+    for name in ("id", "name", "department", "role"):
+        data = roster.columns[name].data.slice(start, end - start)  # type: ignore[attr-defined]
+        hits = pc.indices_nonzero(pc.match_substring_regex(data, pattern)).to_pylist()
+        found.update(start + k for k in hits)
+    return sorted(found)
+
+
+def money_texts(column: Vector) -> Vector:
+    """Money as payroll.csv and results.json hold it (see :func:`~innerpay.numbers.money_str`)."""
+    if isinstance(column, Const):
+        return Const(money_str(column.value), len(column))
+    if isinstance(column, Arrow) and column.data.null_count == 0 and column.scale <= 2:
+        pa = arrow.pa
+        data = column.data
+        if column.scale < 2:
+            whole = data.type.precision - data.type.scale
+            data = data.cast(pa.decimal128(whole + 2, 2))
+        return Arrow(data.cast(pa.string()))
+    return Values([money_str(v) for v in column.values()])
+
+
+def integer_texts(column: Vector) -> Vector:
+    """Whole numbers as text."""
+    if isinstance(column, Const):
+        return Const(str(int(column.value)), len(column))
+    if isinstance(column, Arrow) and column.data.null_count == 0 and column.scale == 0:
+        return Arrow(column.data.cast(arrow.pa.string()))
+    return Values([str(int(v)) for v in column.values()])
+
+
+def rows_text(
+    parts: list[str | Vector], special: list[int], plain: Callable[[int], str], start: int, end: int
+) -> bytes | memoryview:
+    """Rows ``start`` to ``end``, encoded: each row as its writer writes it (``plain(row)``).
+
+    Over arrow columns, the rows that need no escaping are made faster: the texts of ``parts``
+    one after the other, which is what the writer would write for them; the ``special`` rows
+    (text to escape or quote, adjustments, arrears) are still the writer's.
+
+    Over arrow columns the parts are joined in C; ``tests/test_render.py`` holds the rows so
+    made to the plain writer's.
+    """
+    parts = [p.value if isinstance(p, Const) else p for p in parts]
+    if all(isinstance(p, str | Arrow) for p in parts):
+        return _joined(
+            parts, [k - start for k in special], [plain(k) for k in special], end - start
+        )
+    return "".join(plain(k) for k in range(start, end)).encode()
+
+
+def _joined(parts: list[str | Vector], where: list[int], texts: list[str], size: int) -> memoryview:
+    """The arrow kernel of :func:`rows_text`: every row joined in C, the special ones replaced,
+    the whole encoded without a Python string per row."""
+    pa, pc = arrow.pa, arrow.pc
+    columns = [p if isinstance(p, str) else p.data for p in parts if isinstance(p, str | Arrow)]
+    made = pc.binary_join_element_wise(*columns, "")
+    if not isinstance(made, pa.Array):
+        made = pa.array([made.as_py()] * size, pa.string())
+    if where:
+        mask = [False] * size
+        for k in where:
+            mask[k] = True
+        made = pc.replace_with_mask(made, pa.array(mask), pa.array(texts, pa.string()))
+    made = made.combine_chunks() if hasattr(made, "combine_chunks") else made
+    offsets = pa.Array.from_buffers(
+        pa.int32(), len(made) + 1, [None, made.buffers()[1]], offset=made.offset
+    )
+    first, last = offsets[0].as_py(), offsets[-1].as_py()
+    return memoryview(made.buffers()[2])[first:last]  # no copy: the writer writes it as it is
+
+
+# --- a whole run ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The files of a run, by path relative to ``<out>/<period>``."""
+
+    files: dict[str, Content]  # bytes, or a large file's pieces (see innerpay.outputs)
+
+
+def render_files(
+    results: Results,
+    formats: tuple[str, ...] = FORMATS,
+    templates: str | None = None,
+    progress: Progress = quietly,
+) -> Rendered:
+    """Every output file of the requested formats, held (a small run, a test); raises
+    InnerpayError for a template problem."""
+    files = dict(templated_files(results, formats, templates, progress))
+    files.update((name, kept(content)) for name, content in data_files(results, formats))
+    return Rendered(dict(sorted(files.items())))
+
+
+def run_files(
+    results: Results,
+    formats: tuple[str, ...] = FORMATS,
+    templates: str | None = None,
+    progress: Progress = quietly,
+) -> Iterator[tuple[str, Stream]]:
+    """Every output file, each made when the one before has been taken (a run writes each and
+    lets it go): the reports and slips first (a template problem still writes nothing), then
+    payroll.csv and results.json."""
+    yield from templated_files(results, formats, templates, progress)
+    yield from data_files(results, formats)
+
+
+def templated_files(
+    results: Results,
+    formats: tuple[str, ...] = FORMATS,
+    templates: str | None = None,
+    progress: Progress = quietly,
+) -> Iterator[tuple[str, Content]]:
+    """The reports, then the pay slips (Markdown, HTML), each rendered when taken (a run writes
+    100,000 slips without holding them); raises InnerpayError for a template problem."""
+    envs = {kind: environment(templates, kind) for kind in ("md", "html") if kind in formats}
+    context = view(results) if envs else {}  # what the reports and slips show
+    for kind, env in envs.items():
+        for report in ("departments", "promotion"):
+            yield f"{report}.{kind}", render(env, f"{report}.{kind}.j2", templates, **context)
+    if envs:
+        # the partials every slip shows alike, rendered once (a slip may still include them)
+        partials = {
+            kind: {
+                f"{part}_block": Markup(
+                    render(env, f"_{part}.{kind}.j2", templates, **context).decode().rstrip("\n")
+                )
+                for part in (("provenance", "style") if kind == "html" else ("provenance",))
+            }
+            for kind, env in envs.items()
+        }
+        for e in progress("rendering pay slips", results.employees.values()):
+            slip = slip_view(e, results)
+            for kind, env in envs.items():
+                yield (
+                    f"payslips/{e.id}.{kind}",
+                    render(
+                        env,
+                        f"payslip.{kind}.j2",
+                        templates,
+                        slip=slip,
+                        provenance=context["provenance"],
+                        currency=context["currency"],
+                        title=context["title"],
+                        **partials[kind],
+                    ),
+                )
+
+
+def data_files(
+    results: Results, formats: tuple[str, ...] = FORMATS
+) -> Iterator[tuple[str, Stream]]:
+    """payroll.csv and results.json, each made only when the one before has been taken."""
+    if "csv" in formats:
+        yield "payroll.csv", payroll_csv(results)
+    if "json" in formats:
+        yield "results.json", results_json(results)

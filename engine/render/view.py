@@ -1,0 +1,225 @@
+"""The view: results formatted for people, as the report and slip templates show them.
+
+Numbers are formatted here, and only here (``12,345.60``, ``90.00%``); the templates lay them
+out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from .. import __version__
+from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
+from ..numbers import grouped, percent_str, rate_str
+from ..policy.model import LineKind
+from .svg import loop_diagram, trend_chart
+
+
+def _rate(value: Decimal | None) -> str:
+    return "—" if value is None else percent_str(value)
+
+
+def vote_dict(vote: VoteResult, show: Callable[[Decimal | None], Any]) -> dict[str, Any]:
+    """Gate B or C as counts, the rates shown by ``show``, and the verdict."""
+    return {
+        "yes": vote.yes,
+        "valid": vote.valid,
+        "electorate": vote.electorate,
+        "share": show(vote.share),
+        "min_share": show(vote.min_share),
+        "turnout": show(vote.turnout),
+        "min_turnout": show(vote.min_turnout),
+        "passed": vote.passed,
+        "reason": vote.reason,
+    }
+
+
+def _vote_view(vote: VoteResult) -> dict[str, Any]:
+    return vote_dict(vote, _rate)
+
+
+def _candidate_view(c: CandidateResult) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "position": c.position,
+        "department": c.department,
+        "metric": _rate(c.metric),
+        "metric_min": _rate(c.metric_min),
+        "metric_passed": c.metric_passed,
+        "metric_reason": c.metric_reason,
+        "customer": _vote_view(c.customer),
+        "own": _vote_view(c.own),
+        "eligible": c.eligible,
+        "score": "—" if c.score is None else f"{c.score.quantize(Decimal('0.0001'))}",
+        "rank": "—" if c.rank is None else (f"{c.rank} (tie)" if c.tied else str(c.rank)),
+    }
+
+
+def provenance(results: Results) -> dict[str, str]:
+    """What every report opens with: policy version, file and hash, and the inputs' hash."""
+    digest = hashlib.sha256()
+    for path, sha in sorted(results.inputs.items()):
+        digest.update(f"{sha}  {path}\n".encode())
+    return {
+        "period": str(results.period),
+        "version": results.policy.version,
+        "policy_file": results.policy.file,
+        "policy_sha256": results.policy.sha256,
+        "inputs_sha256": digest.hexdigest(),
+        "engine": __version__,
+    }
+
+
+def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
+    dept = results.policy.departments[e.department]
+    earnings = [
+        {"label": x.label, "amount": grouped(x.amount), "note": ""}
+        for x in e.lines
+        if x.applies and x.kind is LineKind.EARNING
+    ]
+    deductions = [
+        {"label": x.label, "amount": grouped(x.amount), "note": ""}
+        for x in e.lines
+        if x.applies and x.kind is LineKind.DEDUCTION
+    ]
+    for a in e.adjustments:
+        entry = {
+            "label": a.label,
+            "amount": grouped(a.amount),
+            "note": f"{a.reason} (approved by {a.approved_by})",
+        }
+        (earnings if a.kind is LineKind.EARNING else deductions).append(entry)
+    for r in e.arrears:
+        entry = {
+            "label": r.label,
+            "amount": grouped(r.amount),
+            "note": f"correction of {r.period} under policy {r.version}: due {grouped(r.due)}, "
+            f"paid {grouped(r.paid)}",
+        }
+        (earnings if r.kind is LineKind.EARNING else deductions).append(entry)
+    d = results.departments[e.department]
+    return {
+        "id": e.id,
+        "name": e.name,
+        "department": dept.name,
+        "role": e.role,
+        "employed_days": e.employed_days,
+        "period_days": results.period.days,
+        "earnings": earnings,
+        "deductions": deductions,
+        "gross": grouped(e.gross),
+        "total_deductions": grouped(e.deductions),
+        "net": grouped(e.net),
+        "score": _rate(d.score),
+        "target_met": d.target_met,
+    }
+
+
+def view(results: Results) -> dict[str, Any]:
+    """Everything the department and promotion templates show, formatted."""
+    policy = results.policy
+    departments = []
+    for d in results.departments.values():
+        departments.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "headcount": d.headcount,
+                "metrics": [
+                    {
+                        "id": m.id,
+                        "label": m.label,
+                        "value": _rate(m.value),
+                        "exact": rate_str(m.value),
+                        "numerator": f"{m.numerator:f}",
+                        "denominator": f"{m.denominator:f}",
+                        "rows": m.rows,
+                        "empty": m.empty,
+                    }
+                    for m in d.metrics.values()
+                ],
+                "customers": [
+                    {
+                        "who": policy.departments[c.department].name
+                        if c.department
+                        else f"{c.external} (external)",
+                        "metric": policy.metrics[c.metric].label
+                        if c.metric in policy.metrics
+                        else "—",
+                        "target": _rate(c.target),
+                        "weight": "equal" if c.weight is None else f"{c.weight}",
+                        "value": _rate(c.value),
+                        "met": c.met,
+                    }
+                    for c in d.customers
+                ],
+                "score": _rate(d.score),
+                "target_met": d.target_met,
+                "flags": list(d.flags),
+                "streak": d.below_target_streak,
+                "trend_svg": trend_chart(d.name, d.trend)
+                if any(p.score is not None for p in d.trend)
+                else None,
+            }
+        )
+    loop = [
+        {
+            "supplier": policy.departments[dept_id].name,
+            "customer": policy.departments[c.department].name,
+            "metric": policy.metrics[c.metric].label if c.metric in policy.metrics else c.metric,
+        }
+        for dept_id in sorted(policy.departments)
+        for c in policy.departments[dept_id].internal_customers
+        if c.department
+    ]
+    positions: dict[str, list[dict[str, Any]]] = {}
+    for c in sorted(
+        results.candidates.values(),
+        key=lambda c: (c.position, c.rank is None, c.rank or 0, c.id),
+    ):
+        positions.setdefault(c.position, []).append(_candidate_view(c))
+    return {
+        "provenance": provenance(results),
+        "title": policy.title,
+        "currency": policy.currency,
+        "departments": departments,
+        "loop": loop,
+        "loop_svg": loop_diagram(policy),
+        "below_target_periods": policy.below_target_periods,
+        "positions": [{"name": k, "candidates": v} for k, v in sorted(positions.items())],
+        "gates": None
+        if policy.promotion is None
+        else {
+            "metric_min": _rate(policy.promotion.metric_min),
+            "customer": _vote_view(
+                VoteResult(0, 0, 0, None, None, policy.promotion.customer_vote.min_share,
+                           policy.promotion.customer_vote.min_turnout, True, "")
+            ),
+            "own": _vote_view(
+                VoteResult(0, 0, 0, None, None, policy.promotion.own_vote.min_share,
+                           policy.promotion.own_vote.min_turnout, True, "")
+            ),
+            "weights": {
+                "metric": f"{policy.promotion.weight_metric}",
+                "customer": f"{policy.promotion.weight_customer}",
+                "own": f"{policy.promotion.weight_own}",
+            },
+        },
+        "ballots": {
+            "valid": results.valid_ballots,
+            "void": [
+                {"reason": r.text, "count": n} for r, n in results.void_ballots.items()
+            ],
+            "void_total": sum(results.void_ballots.values()),
+        },
+        "totals": {
+            "gross": grouped(results.total_gross),
+            "deductions": grouped(results.total_deductions),
+            "net": grouped(results.total_net),
+            "employees": len(results.employees),
+        },
+    }  # fmt: skip
