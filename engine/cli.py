@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .audit.diff import DIFF_FORMATS, diff_results, render_diff
 from .audit.explain import explain as explain_employee
 from .audit.explain import render_text as render_explanation
@@ -35,6 +34,7 @@ from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
 from .run import RunOptions, compute_results, output_folder, run_compute, strictly
 from .scaffold import init_repository
+from .version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_FAULT = 70

@@ -14,7 +14,6 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import __version__
 from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
@@ -24,6 +23,7 @@ from .periods import Period
 from .policy import Policy, PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
 from .render import FORMATS, run_files, template_sha256
+from .version import __version__
 
 TREND_MONTHS = 6
 

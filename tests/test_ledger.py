@@ -8,6 +8,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from syrupy.assertion import SnapshotAssertion
+
 from .conftest import run_cli
 
 
@@ -91,7 +93,7 @@ def add_retroactive_version(company: Path, name: str = "2024-05b.yaml") -> None:
     (company / "policies" / name).write_text(text, encoding="utf-8")
 
 
-def test_arrears_for_a_retroactive_version(company: Path) -> None:
+def test_arrears_for_a_retroactive_version(company: Path, snapshot: SnapshotAssertion) -> None:
     shutil.copytree(company / "fixtures" / "2024-06", company / "fixtures" / "2024-07")
     for period in ("2024-05", "2024-06"):
         assert run_cli(["compute", "--period", period]).code == 0
@@ -132,6 +134,7 @@ def test_arrears_for_a_retroactive_version(company: Path) -> None:
     # the slip and payroll.csv show them
     slip = (company / "out" / "2024-07" / "payslips" / "E001.md").read_text(encoding="utf-8")
     assert "补发 Arrears 2024-05" in slip and "补发 Arrears 2024-06" in slip
+    assert slip == snapshot(name="a slip carrying arrears")
     payroll = (company / "out" / "2024-07" / "payroll.csv").read_text(encoding="utf-8")
     assert "2024-05 2024-06" in payroll
     # the closed periods are untouched

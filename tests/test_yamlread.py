@@ -136,7 +136,7 @@ def both_ways(text: str) -> tuple[tuple[Any, ...], tuple[Any, ...], bool]:
         yamlread.C_MIN_CHARS = size
         try:
             if size == 0:
-                fast_used = yamlread._read_fast(text, "p.yaml") is not None
+                fast_used = yamlread.read_fast(text, "p.yaml") is not None
             doc, problems = read_yaml(text, "p.yaml")
         finally:
             yamlread.C_MIN_CHARS = saved
@@ -162,7 +162,7 @@ def test_a_large_policy_is_read_by_libyaml() -> None:
     text = (REPO / "policies" / "2024-05.yaml").read_text(encoding="utf-8")
     big = text + "".join(f"# a comment line {k} to make the file large\n" for k in range(2000))
     assert len(big) >= yamlread.C_MIN_CHARS
-    assert yamlread._read_fast(big, "p.yaml") is not None
+    assert yamlread.read_fast(big, "p.yaml") is not None
     doc, problems = read_yaml(big, "p.yaml")
     assert [str(p) for p in problems] == []
     assert doc.data["version"] == "2024.05"
@@ -212,5 +212,5 @@ def test_what_libyaml_would_let_pass_goes_to_the_python_reader(
     libyaml's composer: the pure-Python reader says where it is."""
     monkeypatch.setattr(yamlread, "C_MIN_CHARS", 0)
     monkeypatch.setattr(yamlread, "_plain_subset", lambda text: True)
-    assert yamlread._read_fast(text, "p.yaml") is None
-    assert yamlread._read_fast("a: 1\nb: [x, 'y']\n", "p.yaml") is not None
+    assert yamlread.read_fast(text, "p.yaml") is None
+    assert yamlread.read_fast("a: 1\nb: [x, 'y']\n", "p.yaml") is not None

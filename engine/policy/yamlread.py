@@ -220,7 +220,7 @@ if _C_PARSER is not None:
             pass
 
 
-def _read_fast(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]] | None:
+def read_fast(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]] | None:
     """The document composed by libyaml, or None: the pure-Python reader takes it."""
     if _C_PARSER is None or len(text) < C_MIN_CHARS or not _plain_subset(text):
         return None
@@ -372,7 +372,7 @@ class _Builder:
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly; returns it with every problem found."""
     doc = YamlDoc(file, None)
-    fast = _read_fast(text, file)
+    fast = read_fast(text, file)
     if fast is not None:
         return fast
     try:

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .. import __version__
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
 from ..numbers import grouped, percent_str, rate_str
 from ..policy.model import LineKind
+from ..version import __version__
 from .svg import loop_diagram, trend_chart
 
 
