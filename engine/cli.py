@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from . import process
 from .audit.diff import DIFF_FORMATS, diff_results, render_diff
 from .audit.explain import explain as explain_employee
 from .audit.explain import render_text as render_explanation
@@ -26,7 +27,6 @@ from .audit.verify import verify_run
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
-from .formulas import arrow
 from .periods import Period, PeriodError
 from .policy import load_policies, load_version, version_in_force
 from .policy.schema import schema_json
@@ -486,7 +486,7 @@ def close(period: Period, out: str, closed_by: str | None) -> None:
 
 def main() -> None:
     """The console script."""
-    arrow.prepare_command()
+    process.prepare_command()
     cli(prog_name="innerpay")
 
 

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Severity(StrEnum):
@@ -41,9 +42,9 @@ EXIT_CODES = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Source:
-    """A place in a file: 1-based line and column; 0 means unknown."""
+class Source(NamedTuple):
+    """A place in a file: 1-based line and column; 0 means unknown.  (A named tuple: a large
+    policy has a hundred thousand of them, one for every key and value.)"""
 
     file: str
     line: int = 0

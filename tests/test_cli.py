@@ -291,7 +291,7 @@ def test_long_phases_report_their_progress(company: Path) -> None:
 
 
 HIDDEN = (
-    "from innerpay.formulas import arrow; arrow.prepare_command()\n"
+    "from innerpay import process; process.prepare_command()\n"
     "for name in ('pandas', 'pandas.core.frame', 'numpy', 'numpy.linalg'):\n"
     "    try:\n"
     "        __import__(name)\n"
@@ -316,10 +316,11 @@ def test_the_command_keeps_pyarrow_from_importing_pandas() -> None:
 
 
 PICK = (
+    "from innerpay import process\n"
     "from innerpay.formulas import arrow\n"
     "import sys\n"
     "if sys.argv[1:] == ['command']:\n"
-    "    arrow.prepare_command()\n"
+    "    process.prepare_command()\n"
     "arrow.available()\n"
     "print(arrow.pa.default_memory_pool().backend_name)\n"
 )

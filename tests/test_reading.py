@@ -54,7 +54,11 @@ def texts(vector: Vector) -> list[str]:
 
 
 def table_of(table: Table) -> tuple[list[str], list[int], dict[str, list[str]]]:
-    return table.header, table.rows.lines, {k: texts(v) for k, v in table.rows.columns.items()}
+    return (
+        table.header,
+        list(table.rows.lines),
+        {k: texts(v) for k, v in table.rows.columns.items()},
+    )
 
 
 def stream_of(stream: Stream) -> tuple[list[int], dict[str, list[str]]]:
@@ -104,6 +108,10 @@ def test_the_two_readers_read_a_file_alike(
     write(path, header, rows, newline)
     plain, problems = read_plain(str(path))
     assert plain is not None and problems == []
+    if any(not any(row) for row in rows):  # a row of empty cells: the csv module's to read
+        with pytest.raises(Decline):
+            read_arrow(str(path))
+        return
     fast = read_arrow(str(path))
     assert table_of(fast) == table_of(plain)
     assert fast.sha256 == plain.sha256
@@ -129,8 +137,10 @@ def test_blocks_cut_anywhere_read_alike(
     try:
         fast = stream_arrow(str(path), wanted, block_bytes=block)
         got = stream_of(fast)
-    except Decline:  # a line longer than four blocks: the csv module reads it
-        assert max(len(line) for line in path.read_bytes().split(b"\n")) > 4 * block
+    except Decline:
+        longest = max(len(line) for line in path.read_bytes().split(b"\n"))
+        no_key = any(not row[0] for row in rows)  # the first column is the key (department)
+        assert longest > 4 * block or no_key
         return
     assert got == expected
     assert fast.sha256 == plain.sha256
@@ -219,6 +229,12 @@ def test_a_clean_metric_column_is_typed_by_arrow(cells: list[str]) -> None:
 WORDS = st.sampled_from(["a", "b", "c", "d", None])
 
 
+def at(a: Vector, b: Vector) -> tuple[Vector, Vector]:
+    """Both columns as positions among a, b, c, d (an empty value: none)."""
+    keys = columns.like(a, ["a", "b", "c", "d"])
+    return columns.positions_in(a, keys), columns.positions_in(b, keys)
+
+
 def pair(items: list[Any]) -> tuple[Vector, Vector]:
     return Values(items), Arrow(arrow.pa.array(items, arrow.pa.string()))
 
@@ -238,8 +254,8 @@ def test_the_column_operations(left: list[Any], other: list[Any]) -> None:
         lambda a, b: python(columns.not_in(a, keys)),
         lambda a, b: python(columns.missing(a)),
         lambda a, b: python(columns.same(a, b)),
-        lambda a, b: python(columns.pair_in(a, b, {("a", "b"), ("c", "c")})),
-        lambda a, b: python(columns.repeated(a, b)) if None not in left + right else None,
+        lambda a, b: python(columns.pair_in(*at(a, b), {(0, 1), (2, 2)}, 4)),
+        lambda a, b: python(columns.repeated(*at(a, b), 4)),
         lambda a, b: columns.distinct(a),
         lambda a, b: columns.lookalikes_distinct(a),
         lambda a, b: python(columns.positions_in(a, columns.like(a, keys))),

@@ -215,31 +215,31 @@ def same(left: Vector, right: Vector) -> Vector:
     )
 
 
-def _pair_keys(left: Vector, right: Vector) -> Any:
-    a, b = plain(left), plain(right)
-    if a is None or b is None:
-        return None
-    return arrow.pc.binary_join_element_wise(a, b, "\x00")
-
-
-def pair_in(left: Vector, right: Vector, pairs: set[tuple[str, str]]) -> Vector:
-    """Whether each row's (left, right) is one of ``pairs`` (an absent value: not)."""
-    keys = _pair_keys(left, right)
-    if keys is not None:
+def pair_in(left: Vector, right: Vector, pairs: set[tuple[int, int]], size: int) -> Vector:
+    """Whether each row's pair of positions (below ``size``; an empty one: not) is one of
+    ``pairs``."""
+    if isinstance(left, Arrow) and isinstance(right, Arrow):
         pa, pc = arrow.pa, arrow.pc
-        wanted = pa.array(sorted(f"{a}\x00{b}" for a, b in pairs), pa.string())
-        return Arrow(pc.fill_null(pc.is_in(keys, value_set=wanted), False))
+        key = pc.add(pc.multiply(left.data.cast(pa.int64()), size), right.data.cast(pa.int64()))
+        wanted = pa.array(sorted(a * size + b for a, b in pairs), pa.int64())
+        return Arrow(pc.fill_null(pc.is_in(key, value_set=wanted), False))
     return Values([(a, b) in pairs for a, b in zip(left.values(), right.values(), strict=True)])
 
 
-def repeated(left: Vector, right: Vector) -> Vector:
-    """Whether each row's (left, right) occurs on more than one row."""
-    keys = _pair_keys(left, right)
-    if keys is not None and keys.null_count == 0:
-        pc = arrow.pc
-        found = pc.value_counts(keys)
-        twice = pc.filter(found.field("values"), pc.greater(found.field("counts"), 1))
-        return Arrow(pc.is_in(keys, value_set=twice))
+def repeated(left: Vector, right: Vector, right_size: int) -> Vector:
+    """Whether each row's pair of positions (``left``, ``right``; ``right`` below
+    ``right_size``, or empty) occurs on more than one row."""
+    if isinstance(left, Arrow) and isinstance(right, Arrow):
+        pa, pc = arrow.pa, arrow.pc
+        key = pc.add(
+            pc.multiply(pc.fill_null(left.data, -1).cast(pa.int64()), right_size + 1),
+            pc.fill_null(right.data, right_size).cast(pa.int64()),
+        )
+        if len(key) < 2:
+            return Arrow(pa.array([False] * len(key), pa.bool_()))
+        ordered = pc.take(key, pc.sort_indices(key))  # a hash of many keys is slower (bench)
+        twice = pc.unique(pc.filter(ordered[1:], pc.equal(ordered[1:], ordered[:-1])))
+        return Arrow(pc.is_in(key, value_set=twice))
     pairs = list(zip(left.values(), right.values(), strict=True))
     seen = Counter(pairs)
     return Values([seen[p] > 1 for p in pairs])

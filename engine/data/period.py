@@ -10,7 +10,7 @@ column.  Nothing here computes pay.
 from __future__ import annotations
 
 import os
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -57,7 +57,7 @@ class Ballots:
     candidate: Vector
     voter: Vector
     vote: Vector
-    lines: list[int]
+    lines: Sequence[int]
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -238,7 +239,7 @@ def _left_before_hired(made: dict[str, Vector], bad: dict[int, list[tuple[str, s
             bad.setdefault(row, []).append(("left_on", f"left_on {w} is before hired_on {h}"))
 
 
-def _clashing_ids(ids: Vector, lines: list[int], bad: dict[int, list[tuple[str, str]]]) -> None:
+def _clashing_ids(ids: Vector, lines: Sequence[int], bad: dict[int, list[tuple[str, str]]]) -> None:
     """A duplicate id, or one that differs from an earlier one only by case or O/0, I/l/1."""
     if columns.distinct(ids) and columns.lookalikes_distinct(ids):
         return  # nearly always: no row to look at

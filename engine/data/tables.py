@@ -23,7 +23,7 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +53,7 @@ class Block:
     and each row's line in the file."""
 
     columns: dict[str, Vector]
-    lines: list[int]
+    lines: Sequence[int]  # a range where the rows are the lines one after the other
 
     @property
     def size(self) -> int:
@@ -427,14 +427,21 @@ def _across(data: Any, rows: int) -> bool:
     return bool(lines != rows)
 
 
-def _blank_line(data: Any, end: int) -> bool:
-    """Whether the lines in ``data[:end]`` (each ending at a line end, the first at its start)
-    hold a blank one: the csv module skips it, and pyarrow makes it a row of empty cells."""
-    return (
-        data[:1] in (b"\n", b"\r")
-        or data.find(b"\n\n", 0, end) >= 0
-        or data.find(b"\n\r\n", 0, end) >= 0
-    )
+def _one(column: Any) -> Any:
+    """A parsed column as one array."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _blank(table: Any) -> bool:
+    """Whether a row has every cell empty: a blank line, which the csv module skips and
+    pyarrow makes a row of empty cells (or a row of empty cells, which the csv module keeps:
+    either way, line numbers need the csv module)."""
+    pc = arrow.pc
+    empty = None
+    for column in table.columns:
+        missing = pc.is_null(column)
+        empty = missing if empty is None else pc.and_(empty, missing)
+    return empty is not None and bool(pc.any(empty).as_py())
 
 
 def _convert(names: list[str], kind: Any) -> Any:
@@ -459,10 +466,10 @@ def read_arrow(path: str) -> Table:
         convert_options=_convert(header, pa.string()),
     )
     body = raw[raw.index(b"\n") + 1 :] if b"\n" in raw else b""
-    if table.num_rows == 0 or _blank_line(body, len(body)) or _across(body, table.num_rows):
+    if table.num_rows == 0 or _blank(table) or _across(body, table.num_rows):
         raise Decline  # a blank line, a cell across lines: line numbers need the csv module
-    columns: dict[str, Vector] = {name: Arrow(table[name].combine_chunks()) for name in header}
-    lines = list(range(2, table.num_rows + 2))
+    columns: dict[str, Vector] = {name: Arrow(_one(table[name])) for name in header}
+    lines = range(2, table.num_rows + 2)
     return Table(path, header, Block(columns, lines), hashlib.sha256(raw).hexdigest())
 
 
@@ -475,7 +482,9 @@ PARSERS = max(2, min(4, os.cpu_count() or 1))
 def stream_arrow(path: str, wanted: list[str], block_bytes: int = BLOCK_BYTES) -> Stream:
     """A UTF-8 CSV file by pyarrow, a block of about ``block_bytes`` at a time, every column
     dictionary-encoded (each distinct cell is typed once); the blocks raise :class:`Decline`
-    where the csv module must read the file."""
+    where the csv module must read the file.  The first wanted column (a metric table's
+    department) must be filled on every row: a row where it is empty, or a blank line, is
+    the csv module's to say."""
     pa, pacsv = arrow.pa, arrow.pacsv
     with open(path, "rb") as handle:
         first = handle.readline()
@@ -507,16 +516,19 @@ def stream_arrow(path: str, wanted: list[str], block_bytes: int = BLOCK_BYTES) -
             return None
         return int(data.count(b"\n", 0, end)) + (0 if data[end - 1 : end] == b"\n" else 1)
 
+    hasher = ThreadPoolExecutor(1, thread_name_prefix="innerpay-sha256")
+
     def pieces() -> Iterator[tuple[Any, int | None]]:
-        """Whole lines, a block at a time (the header left out), hashed as read."""
+        """Whole lines, a block at a time (the header left out), hashed as read (in a thread
+        of its own, in order: hashlib lets go of the interpreter for large pieces)."""
         with open(path, "rb") as handle:
-            digest.update(handle.readline())
+            hasher.submit(digest.update, handle.readline())
             rest = b""
             while True:
                 buffer = bytearray(len(rest) + block_bytes)
                 buffer[: len(rest)] = rest
                 read = handle.readinto(memoryview(buffer)[len(rest) :])
-                digest.update(memoryview(buffer)[len(rest) : len(rest) + read])
+                hasher.submit(digest.update, memoryview(buffer)[len(rest) : len(rest) + read])
                 end = len(rest) + read
                 if read == 0:
                     break
@@ -524,13 +536,9 @@ def stream_arrow(path: str, wanted: list[str], block_bytes: int = BLOCK_BYTES) -
                 rest = bytes(buffer[cut:end])
                 if len(rest) > 4 * block_bytes:
                     raise Decline  # a "line" of 8 MiB: no line ends that pyarrow and we share
-                if _blank_line(buffer, cut):
-                    raise Decline  # line numbers need the csv module
                 if cut:
                     yield pa.py_buffer(buffer).slice(0, cut), quoted_lines(buffer, cut)
             if rest:
-                if _blank_line(rest, len(rest)):
-                    raise Decline
                 yield pa.py_buffer(rest), quoted_lines(rest, len(rest))
 
     def blocks() -> Iterator[Block]:
@@ -546,10 +554,10 @@ def stream_arrow(path: str, wanted: list[str], block_bytes: int = BLOCK_BYTES) -
                 except pa.ArrowException:
                     raise Decline from None
                 rows = table.num_rows
-                columns: dict[str, Vector] = {
-                    name: Arrow(table[name].combine_chunks()) for name in wanted
-                }
-                yield Block(columns, list(range(line, line + rows)))
+                if table[wanted[0]].null_count:
+                    raise Decline  # a blank line (pyarrow gives it empty cells) or no key
+                columns: dict[str, Vector] = {name: Arrow(_one(table[name])) for name in wanted}
+                yield Block(columns, range(line, line + rows))
                 line += rows
 
             for block, lines in pieces():
@@ -558,9 +566,11 @@ def stream_arrow(path: str, wanted: list[str], block_bytes: int = BLOCK_BYTES) -
                     yield from done()
             while parsing:
                 yield from done()
+            hasher.shutdown(wait=True)
             stream.sha256 = digest.hexdigest()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            hasher.shutdown(wait=True, cancel_futures=True)
 
     stream = Stream(path, header, blocks())
     stream.size = max(1, -(-os.path.getsize(path) // block_bytes))

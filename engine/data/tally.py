@@ -17,7 +17,7 @@ from ..errors import Diagnostic, Source, suggest
 from ..formulas import FormulaError, MissingValue, arrow, values
 from ..formulas.evaluator import Batch
 from ..formulas.kernels import apply, split
-from ..formulas.vectors import Arrow, Kind, Rows, Vector
+from ..formulas.vectors import Arrow, Kind, Rows, Values, Vector
 from ..numbers import CONTEXT, ZERO
 from ..policy.model import Metric, Policy
 from ..progress import Progress, quietly
@@ -72,26 +72,40 @@ def row_error(
 
 class _Sums:
     """Per metric and department (by its place among the policy's departments): Σ hit weight,
-    Σ weight and rows, exact."""
+    Σ weight and rows, exact.  Rows over arrow columns are grouped in C block by block and
+    their groups added up once at the end; rows of Python values are added as they come."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.found: dict[str, list[list[Any]]] = {}  # metric → by department: [hit, total, rows]
+        self.pending: dict[tuple[str, bool], list[Any]] = {}  # (metric, hit) → arrow groups
 
-    def add(self, metric: str, counted: dict[int, tuple[int, Decimal | None]], hit: bool) -> None:
+    def add(self, metric: str, places: Vector, weights: Vector | None, hit: bool) -> None:
+        """Count rows (each given by its department's place), weighed by ``weights``."""
+        if isinstance(places, Arrow) and (weights is None or isinstance(weights, Arrow)):
+            self.pending.setdefault((metric, hit), []).append(_groups(places.data, weights))
+            return
+        weight_values = weights.values() if weights is not None else None
+        for k, place in enumerate(places.values()):
+            amount = 1 if weight_values is None else weight_values[k]
+            self._add(metric, place, 1, amount, hit)
+
+    def _add(self, metric: str, place: int, rows: int, amount: Any, hit: bool) -> None:
         by_department = self.found.get(metric)
         if by_department is None:
             by_department = self.found[metric] = [[0, 0, 0] for _ in range(self.size)]
-        for place, (rows, weight) in counted.items():
-            sums = by_department[place]
-            amount = rows if weight is None else weight
-            if hit:
-                sums[0] += amount
-            else:
-                sums[1] += amount
-                sums[2] += rows
+        sums = by_department[place]
+        if hit:
+            sums[0] += amount
+        else:
+            sums[1] += amount
+            sums[2] += rows
 
     def tallies(self, order: list[str]) -> dict[str, dict[str, Tally]]:
+        for (metric, hit), groups in self.pending.items():
+            for place, rows, amount in _summed(groups):
+                self._add(metric, place, rows, amount, hit)
+        self.pending = {}
         result: dict[str, dict[str, Tally]] = {}
         for place, department in enumerate(order):
             for metric, by_department in self.found.items():
@@ -103,45 +117,43 @@ class _Sums:
         return result
 
 
-def _group(places: Vector, weights: Vector | None) -> dict[int, tuple[int, Decimal | None]]:
-    """Rows (and Σ weight) per department place: the Decimal sums the rows would give one by
-    one, from 0."""
-    if isinstance(places, Arrow) and (weights is None or isinstance(weights, Arrow)):
-        return _fast_group(places.data, weights)
-    found: dict[int, list[Any]] = {}
-    weight_values = weights.values() if weights is not None else None
-    for k, place in enumerate(places.values()):
-        sums = found.get(place)
-        if sums is None:
-            sums = found[place] = [0, 0]
-        sums[0] += 1
-        if weight_values is not None:
-            sums[1] += weight_values[k]
-    return {
-        d: (rows, None if weights is None else Decimal(total) if isinstance(total, int) else total)
-        for d, (rows, total) in found.items()
-    }
-
-
-def _fast_group(places: Any, weights: Arrow | None) -> dict[int, tuple[int, Decimal | None]]:
-    """The arrow kernel of :func:`_group` (``tests/test_tally.py`` holds it to the Python
-    one): counts and exact decimal sums, each sum given the smallest exponent of its rows, as
-    Decimal's additions from 0 give."""
+def _groups(places: Any, weights: Arrow | None) -> Any:
+    """One block's rows grouped by department (the arrow kernel of the sums; ``tests/
+    test_reading.py`` holds a run over arrow columns to one over Python values): rows, and for
+    weighed rows Σ weight with the smallest exponent of the rows summed."""
     pa = arrow.pa
     if weights is None:
-        counted = columns.counts(Arrow(places))
-        return {d: (n, None) for d, n in counted.items()}
+        found = arrow.pc.value_counts(places)
+        return pa.table({"d": found.field("values"), "n": found.field("counts")})
     exps = weights.exps
     if exps is None:
         exps = pa.repeat(pa.scalar(-weights.scale, pa.int32()), len(places))
     table = pa.table({"d": places, "w": weights.data, "e": exps})
     grouped = table.group_by("d").aggregate([("w", "sum"), ("w", "count"), ("e", "min")])
-    result: dict[int, tuple[int, Decimal | None]] = {}
-    for row in grouped.to_pylist():
-        exponent = min(row["e_min"], 0)
-        total = row["w_sum"].quantize(Decimal(1).scaleb(exponent), context=CONTEXT)
-        result[row["d"]] = (row["w_count"], total)
-    return result
+    return pa.table(
+        {
+            "d": grouped["d"],
+            "n": grouped["w_count"],
+            "w": grouped["w_sum"],
+            "e": grouped["e_min"],
+        }
+    )
+
+
+def _summed(groups: list[Any]) -> list[tuple[int, int, Any]]:
+    """The blocks' groups added up per department: (place, rows, Σ weight or rows)."""
+    pa = arrow.pa
+    table = pa.concat_tables(groups, promote_options="permissive")
+    if "w" not in table.column_names:
+        total = table.group_by("d").aggregate([("n", "sum")])
+        return [(r["d"], r["n_sum"], r["n_sum"]) for r in total.to_pylist()]
+    total = table.group_by("d").aggregate([("n", "sum"), ("w", "sum"), ("e", "min")])
+    found = []
+    for r in total.to_pylist():
+        exponent = min(r["e_min"], 0)  # added one by one from 0, as the rows would be
+        amount = r["w_sum"].quantize(Decimal(1).scaleb(exponent), context=CONTEXT)
+        found.append((r["d"], r["n_sum"], amount))
+    return found
 
 
 class _Table:
@@ -154,17 +166,28 @@ class _Table:
         self.names = needed_columns(policy, table)
         self.order = sorted(policy.departments)
         self.appraised = {
-            m.id: [m.id in policy.departments[d].appraised_metrics for d in self.order]
+            m.id: Values([m.id in policy.departments[d].appraised_metrics for d in self.order])
             for m in self.metrics
         }
+        self.keys = Values(list(self.order))
         self.sums = _Sums(len(self.order))
+        self._arrow: dict[int, Vector] = {}
+
+    def like(self, column: Vector, values: Values) -> Vector:
+        """Values as a column of ``column``'s form, made once."""
+        if not isinstance(column, Arrow):
+            return values
+        made = self._arrow.get(id(values))
+        if made is None:
+            made = self._arrow[id(values)] = columns.like(column, values.items)
+        return made
 
 
 def tally_block(block: Block, stream: Stream, table: _Table, problems: list[Diagnostic]) -> None:
     """Count one block of a metric table's rows into the table's sums."""
     policy = table.policy
     departments = block.columns["department"]
-    places = columns.positions_in(departments, columns.like(departments, table.order))
+    places = columns.positions_in(departments, table.like(departments, table.keys))
     bad: set[int] = set()
     for row in columns.true_rows(columns.missing(places)):
         department = departments.at(row) or ""
@@ -193,7 +216,7 @@ def tally_block(block: Block, stream: Stream, table: _Table, problems: list[Diag
     places = places.take(good)
     where = _Where(block, stream, table.names, typed).within(good)
     for metric in table.metrics:
-        appraised = columns.looked_up(places, columns.like(places, table.appraised[metric.id]))
+        appraised = columns.looked_up(places, table.like(places, table.appraised[metric.id]))
         rows = columns.rows_where(appraised)
         if rows.count:
             _tally_metric(metric, policy, kept, places, rows, where, table.sums, problems)
@@ -254,9 +277,8 @@ def _tally_metric(
     success, places = success.take(counted), places.take(counted)
     amounts = None if weights is None else weights.take(counted)
     yes, _, _ = split(success)
-    sums.add(metric.id, _group(places, amounts), hit=False)
-    hits = None if amounts is None else amounts.take(yes)
-    sums.add(metric.id, _group(places.take(yes), hits), hit=True)
+    sums.add(metric.id, places, amounts, hit=False)
+    sums.add(metric.id, places.take(yes), None if amounts is None else amounts.take(yes), hit=True)
 
 
 def _without_faults(

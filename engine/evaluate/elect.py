@@ -30,24 +30,32 @@ def count_ballots(
     """Every ballot judged by the rules, and the valid ones counted per candidate and
     electorate.  ``candidates`` maps each candidate to their department."""
     standing = sorted(candidates)
+    places = sorted(set(roster.departments) | set(candidates.values()))
+    place = {d: k for k, d in enumerate(places)}
+    # each ballot's candidate and voter by their positions, and their departments' places
+    candidate_at = columns.positions_in(ballots.candidate, _texts(ballots.candidate, standing))
     candidate_department = columns.looked_up(
-        columns.positions_in(ballots.candidate, _texts(ballots.candidate, standing)),
-        _texts(ballots.candidate, [candidates[c] for c in standing]),
+        candidate_at, _like(candidate_at, [place[candidates[c]] for c in standing])
     )
-    voter_department = columns.looked_up(
-        columns.positions_in(ballots.voter, roster.columns["id"]), roster.columns["department"]
+    voter_at = columns.positions_in(ballots.voter, roster.columns["id"])
+    staff = columns.positions_in(
+        roster.columns["department"], _texts(roster.columns["department"], places)
     )
+    voter_department = columns.looked_up(voter_at, staff)
     pairs = {
-        (d.id, customer) for d in policy.departments.values() for customer in d.customer_departments
+        (place[d.id], place[customer])
+        for d in policy.departments.values()
+        for customer in d.customer_departments
+        if d.id in place and customer in place
     }
-    in_customer = columns.pair_in(candidate_department, voter_department, pairs)
+    in_customer = columns.pair_in(candidate_department, voter_department, pairs, len(places))
     in_own = columns.same(voter_department, candidate_department)
     reasons = [  # in the order they are checked: the first that holds voids the ballot
         (VoidReason.INVALID_VOTE, columns.not_in(ballots.vote, ["yes", "no"])),
         (VoidReason.UNKNOWN_VOTER, columns.missing(voter_department)),
         (VoidReason.SELF_VOTE, columns.same(ballots.voter, ballots.candidate)),
         (VoidReason.OUTSIDE_ELECTORATE, columns.negated(columns.either(in_customer, in_own))),
-        (VoidReason.DOUBLE_VOTE, columns.repeated(ballots.candidate, ballots.voter)),
+        (VoidReason.DOUBLE_VOTE, columns.repeated(candidate_at, voter_at, len(roster))),
     ]
     found = columns.first_true([flags for _, flags in reasons])
     valid = columns.missing(found)
@@ -76,6 +84,13 @@ def _texts(like: Vector, items: list[str]) -> Vector:
     """Texts as a column of the same form as ``like``."""
     if isinstance(like, Arrow):
         return Arrow(arrow.pa.array(items, arrow.pa.string()))
+    return Values(items)
+
+
+def _like(like: Vector, items: list[int]) -> Vector:
+    """Whole numbers as a column of the same form as ``like``."""
+    if isinstance(like, Arrow):
+        return Arrow(arrow.pa.array(items, arrow.pa.int32()))
     return Values(items)
 
 

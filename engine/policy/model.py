@@ -65,12 +65,12 @@ class Department:
     customers: tuple[Customer, ...]
     source: Source
 
-    @property
+    @cached_property
     def internal_customers(self) -> tuple[Customer, ...]:
         """The customers that appraise a metric (externals appraise nothing)."""
         return tuple(c for c in self.customers if c.internal)
 
-    @property
+    @cached_property
     def appraised_metrics(self) -> tuple[str, ...]:
         """The metrics computed for this department, in the order its customers name them."""
         seen: dict[str, None] = {}
@@ -79,7 +79,7 @@ class Department:
             seen.setdefault(customer.metric, None)
         return tuple(seen)
 
-    @property
+    @cached_property
     def customer_departments(self) -> tuple[str, ...]:
         """The internal customer departments, each once, sorted."""
         return tuple(sorted({c.department for c in self.internal_customers if c.department}))

@@ -161,7 +161,7 @@ def employee_line(e: EmployeeResult) -> str:
     return f"    {_compact(e.id)}: {_compact(employee_dict(e))}"
 
 
-def results_json(results: Results) -> Stream:
+def results_json(results: Results, made: Made | None = None) -> Stream:
     """results.json: one line per department, employee and candidate, each a compact object.
 
     Readable in a diff and fast to write (the C encoder, where an indented dump would use the
@@ -191,41 +191,43 @@ def results_json(results: Results) -> Stream:
         return text
     before, after = text.split(_EMPLOYEES.encode())
 
-    def made() -> Iterator[bytes | memoryview]:
+    def pieces() -> Iterator[bytes | memoryview]:
         yield before
-        yield from _employee_lines(results.employees)
+        yield from _employee_lines(made or Made(results.employees))
         yield after
 
-    return made()
+    return pieces()
 
 
 _EMPLOYEES = "\x00employees\x00"  # no JSON text holds a NUL character
 
 
-def _employee_lines(payroll: Payroll) -> Iterator[bytes | memoryview]:
+def _employee_lines(made: Made) -> Iterator[bytes | memoryview]:
     """The employees' lines, joined by ",\n", a slice at a time."""
+    payroll = made.payroll
     size = len(payroll)
     for start in range(0, size, SLICE_ROWS):
         end = min(start + SLICE_ROWS, size)
-        text = rows_text(_json_parts(payroll, start, end), _special(payroll, start, end, _JSON),
+        text = rows_text(_json_parts(made, start, end), made.special(start, end),
                          lambda k: employee_line(payroll[payroll.roster.ids[k]]) + ",\n",
                          start, end)  # fmt: skip
         yield text[: -len(",\n")] if end == size else text
 
 
-def _json_parts(payroll: Payroll, start: int, end: int) -> list[str | Vector]:
+def _json_parts(made: Made, start: int, end: int) -> list[str | Vector]:
+    payroll = made.payroll
     roster = payroll.roster
     cut = _cut(start, end)
     parts: list[str | Vector] = ['    "', cut(roster.columns["id"]), '": {"name": "']
     parts += [cut(roster.columns["name"]), '", "department": "', cut(roster.columns["department"])]
     parts += ['", "role": "', cut(roster.columns["role"]), '", "employed_days": ']
-    parts += [integer_texts(cut(payroll.employed_days)), ', "lines": {']
-    for k, (line_id, column) in enumerate(payroll.lines.items()):
+    parts += [made.text("days", start, end), ', "lines": {']
+    for k, line_id in enumerate(payroll.lines):
         parts += [("" if k == 0 else ", ") + _compact(line_id) + ': "']
-        parts += [money_texts(cut(column.amounts)), '"']
-    parts += ['}, "adjustments": [], "arrears": [], "gross": "', money_texts(cut(payroll.gross))]
-    parts += ['", "deductions": "', money_texts(cut(payroll.deductions)), '", "net": "']
-    parts += [money_texts(cut(payroll.net)), '"},\n']
+        parts += [made.text(f"line {line_id}", start, end), '"']
+    parts += ['}, "adjustments": [], "arrears": [], "gross": "', made.text("gross", start, end)]
+    parts += ['", "deductions": "', made.text("deductions", start, end), '", "net": "']
+    parts += [made.text("net", start, end), '"},\n']
     return parts
 
 
@@ -266,44 +268,44 @@ def _csv_text(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def payroll_csv(results: Results) -> Stream:
+def payroll_csv(results: Results, made: Made | None = None) -> Stream:
     """payroll.csv: a header, then one row per employee, a slice at a time."""
+    shared = made or Made(results.employees)
     payroll = results.employees
     lines = results.policy.lines
 
-    def made() -> Iterator[bytes | memoryview]:
+    def rows() -> Iterator[bytes | memoryview]:
         yield _csv_text(payroll_header(lines)).encode()
         size = len(payroll)
         for start in range(0, size, SLICE_ROWS):
             end = min(start + SLICE_ROWS, size)
             yield rows_text(
-                _csv_parts(payroll, start, end),
-                _special(payroll, start, end, _CSV),
+                _csv_parts(shared, start, end),
+                shared.special(start, end),
                 lambda k: _csv_text(payroll_row(payroll[payroll.roster.ids[k]], lines)),
                 start,
                 end,
             )
 
-    return made()
+    return rows()
 
 
-def _csv_parts(payroll: Payroll, start: int, end: int) -> list[str | Vector]:
-    roster = payroll.roster
+def _csv_parts(made: Made, start: int, end: int) -> list[str | Vector]:
+    roster = made.payroll.roster
     cut = _cut(start, end)
     parts: list[str | Vector] = [cut(roster.columns["id"]), ",", cut(roster.columns["name"])]
     parts += [",", cut(roster.columns["department"])]
-    for column in payroll.lines.values():
-        parts += [",", money_texts(cut(column.amounts))]
-    parts += [",0.00,0.00,0.00,0.00,,", money_texts(cut(payroll.gross)), ","]
-    parts += [money_texts(cut(payroll.deductions)), ",", money_texts(cut(payroll.net)), "\r\n"]
+    for line_id in made.payroll.lines:
+        parts += [",", made.text(f"line {line_id}", start, end)]
+    parts += [",0.00,0.00,0.00,0.00,,", made.text("gross", start, end), ","]
+    parts += [made.text("deductions", start, end), ",", made.text("net", start, end), "\r\n"]
     return parts
 
 
 # --- rows made from columns ----------------------------------------------------------------------
 
-#: Text that JSON escapes, or that CSV quotes: such a row is written by its plain writer.
-_JSON = r'["\\\x00-\x1f\x7f]'
-_CSV = r'[,"\r\n]'
+#: Text that JSON escapes or that CSV quotes: such a row is written by its plain writer.
+_ESCAPED = r'[,"\\\x00-\x1f\x7f]'
 
 
 def _cut(start: int, end: int) -> Callable[[Vector], Vector]:
@@ -320,20 +322,45 @@ def _cut(start: int, end: int) -> Callable[[Vector], Vector]:
     return cut
 
 
-def _special(payroll: Payroll, start: int, end: int, pattern: str) -> list[int]:
-    """The rows (of the whole payroll) its plain writer writes: adjustments, arrears, or text
-    that would be escaped."""
-    roster = payroll.roster
-    found = {k for k in (roster.index(e) for e in [*payroll.adjustments, *payroll.arrears])
-             if k is not None and start <= k < end}  # fmt: skip
-    if not isinstance(roster.columns["id"], Arrow):
-        return sorted(found)
-    pc = arrow.pc
-    for name in ("id", "name", "department", "role"):
-        data = roster.columns[name].data.slice(start, end - start)  # type: ignore[attr-defined]
-        hits = pc.indices_nonzero(pc.match_substring_regex(data, pattern)).to_pylist()
-        found.update(start + k for k in hits)
-    return sorted(found)
+class Made:
+    """What payroll.csv and results.json both make of the payroll's columns, made once for
+    both: each money column as text, and the rows their plain writers write."""
+
+    def __init__(self, payroll: Payroll):
+        self.payroll = payroll
+        self._texts: dict[str, Vector] = {}
+        self._special: list[int] | None = None
+
+    def text(self, name: str, start: int, end: int) -> Vector:
+        """A column as text (money, or whole days), rows ``start`` to ``end``."""
+        found = self._texts.get(name)
+        if found is None:
+            payroll = self.payroll
+            if name == "days":
+                found = integer_texts(payroll.employed_days)
+            elif name.startswith("line "):
+                found = money_texts(payroll.lines[name[len("line ") :]].amounts)
+            else:
+                found = money_texts(getattr(payroll, name))
+            self._texts[name] = found
+        return _cut(start, end)(found)
+
+    def special(self, start: int, end: int) -> list[int]:
+        """The rows from ``start`` to ``end`` (of the whole payroll) that their plain writers
+        write: adjustments, arrears, or text that JSON escapes or CSV quotes (ids and
+        departments never hold any: they are checked)."""
+        if self._special is None:
+            payroll = self.payroll
+            roster = payroll.roster
+            indices = (roster.index(e) for e in [*payroll.adjustments, *payroll.arrears])
+            found = {k for k in indices if k is not None}
+            for name in ("name", "role"):
+                column = roster.columns[name]
+                if isinstance(column, Arrow):
+                    hits = arrow.pc.match_substring_regex(column.data, _ESCAPED)
+                    found.update(arrow.pc.indices_nonzero(hits).to_pylist())
+            self._special = sorted(found)
+        return [k for k in self._special if start <= k < end]
 
 
 def money_texts(column: Vector) -> Vector:
@@ -482,7 +509,8 @@ def data_files(
     results: Results, formats: tuple[str, ...] = FORMATS
 ) -> Iterator[tuple[str, Stream]]:
     """payroll.csv and results.json, each made only when the one before has been taken."""
+    made = Made(results.employees)  # what the two make alike, made once
     if "csv" in formats:
-        yield "payroll.csv", payroll_csv(results)
+        yield "payroll.csv", payroll_csv(results, made)
     if "json" in formats:
-        yield "results.json", results_json(results)
+        yield "results.json", results_json(results, made)
