@@ -119,9 +119,14 @@ def main() -> None:
     print(
         f"{args.employees} employees, {args.employees * 20} delivery records, {args.rounds} rounds"
     )
-    print(f"{'contender':<26} {'median s':>9} {'× floor':>8} {'peak MiB':>9}  money vs innerpay")
+    pandas = statistics.median(times["pandas (float)"]) if "pandas (float)" in times else None
+    print(
+        f"{'contender':<26} {'median s':>9} {'× floor':>8} {'× pandas':>9} {'peak MiB':>9}"
+        "  money vs innerpay"
+    )
     for name in commands:
         median = statistics.median(times[name])
+        versus = f"{median / pandas:>9.2f}" if pandas else f"{'':>9}"
         note = ""
         if name in agreement and agreement[name].exists():
             theirs = nets(agreement[name])
@@ -129,7 +134,9 @@ def main() -> None:
             note = f"{off} of {len(reference)} nets differ ({100 * off / len(reference):.1f}%)"
         elif name == "innerpay compute":
             note = "(reference)"
-        print(f"{name:<26} {median:>9.2f} {median / floor:>8.2f} {memory[name]:>9}  {note}")
+        print(
+            f"{name:<26} {median:>9.2f} {median / floor:>8.2f} {versus} {memory[name]:>9}  {note}"
+        )
 
 
 if __name__ == "__main__":

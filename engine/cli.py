@@ -32,7 +32,16 @@ from .policy import load_policies, load_version, version_in_force
 from .policy.schema import schema_json
 from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
-from .run import RunOptions, compute_results, output_folder, run_compute, strictly
+from .run import (
+    Computed,
+    RunOptions,
+    compute_results,
+    output_folder,
+    reads_alike,
+    recompute,
+    run_compute,
+    strictly,
+)
 from .scaffold import init_repository
 from .version import __version__
 
@@ -382,16 +391,27 @@ def diff(
     policy_set, problems = load_policies(policies)
     finish([d for d in problems if d.is_error])
     options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
-    sides = []
+    sides: list[Computed] = []
     for spec in (base, head):
         policy, found = load_version(spec, policy_set, policies)
         finish([d for d in found if d.is_error])
-        computed = compute_results(period, options, policy_set, policy, with_arrears=False)
+        assert policy is not None
+        if sides and sides[0].policy is not None and reads_alike(sides[0].policy, policy):
+            computed = recompute(sides[0], policy)  # the data read once serves both
+        else:
+            computed = compute_results(period, options, policy_set, policy, with_arrears=False)
         finish([d for d in computed.diagnostics if d.is_error])
         assert computed.results is not None
-        sides.append(computed.results)
-    result = diff_results(sides[0], sides[1])
-    click.echo(render_diff(result, fmt), nl=False)
+        sides.append(computed)
+    assert sides[0].results is not None and sides[1].results is not None
+    result = diff_results(sides[0].results, sides[1].results)
+    pending: list[str] = []
+    for piece in render_diff(result, fmt):  # written a few thousand pieces at a time
+        pending.append(piece)
+        if len(pending) >= 4096:
+            click.echo("".join(pending), nl=False)
+            pending.clear()
+    click.echo("".join(pending), nl=False)
     if exit_code and result.differs:
         sys.exit(1)
 

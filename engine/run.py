@@ -99,6 +99,37 @@ def load_history(
     return history, inputs, chart_inputs, problems
 
 
+def reads_alike(one: Policy, other: Policy) -> bool:
+    """Whether two versions read a period's data alike (the same fields, departments and metric
+    columns, the same streak length), so that one reading serves both (`diff`)."""
+
+    def reading(policy: Policy) -> tuple[object, ...]:
+        metrics = tuple(
+            (m.id, m.table, m.success.text, m.weight.text if m.weight else None)
+            for m in policy.metrics.values()
+        )
+        return (
+            tuple(policy.employee_fields.items()),
+            tuple(sorted(policy.departments)),
+            metrics,
+            policy.below_target_periods,
+        )
+
+    return reading(one) == reading(other)
+
+
+def recompute(computed: Computed, policy: Policy) -> Computed:
+    """The period of ``computed`` evaluated under another version that reads its data alike
+    (:func:`reads_alike`): nothing read again."""
+    assert computed.results is not None and computed.data is not None
+    results, problems = evaluate(policy, computed.data, computed.history)
+    if results is not None:
+        results = replace(results, inputs=computed.results.inputs)
+    return Computed(
+        results, problems, policy, computed.data, computed.history, computed.chart_inputs
+    )
+
+
 def compute_results(
     period: Period,
     options: RunOptions,

@@ -10,17 +10,20 @@ reviewed.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..data import columns
 from ..evaluate.results import Results
-from ..formulas import StepTable
+from ..formulas import StepTable, kernels
+from ..formulas.vectors import Rows, Vector
 from ..numbers import ZERO, money_str
 from ..policy.model import Policy
 
@@ -225,67 +228,73 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else money_str(value)
 
 
-class _Side:
-    """One side's employees as Python columns: what a diff compares, row by row."""
-
-    def __init__(self, results: Results):
-        payroll = results.employees
-        self.index = {emp_id: k for k, emp_id in enumerate(payroll.roster.ids)}
-        self.names = [str(v) for v in payroll.roster.columns["name"].values()]
-        self.departments = payroll.roster.departments
-        self.lines = {line_id: c.amounts.values() for line_id, c in payroll.lines.items()}
-        self.totals = {
-            "gross": payroll.gross.values(),
-            "deductions": payroll.deductions.values(),
-            "net": payroll.net.values(),
-        }
+def _differing(base: Vector | None, head: Vector | None, size: int) -> list[int]:
+    """The rows whose amount differs between two sides (a line on one side only: every row)."""
+    if base is None or head is None:
+        return list(range(size))
+    return columns.true_rows(kernels.operator(ast.NotEq, [base, head], size))
 
 
 def diff_results(base: Results, head: Results) -> Diff:
-    """Compare two results of the same period and data, employee by employee (each once)."""
+    """Compare two results of the same period and data: each line, gross, deductions and net
+    over whole columns (the two sides pay the same employees: the same data, each row valid
+    under both versions, or the run would have stopped)."""
     changes = policy_changes(base.policy, head.policy)
-    b_side, h_side = _Side(base), _Side(head)
+    b_pay, h_pay = base.employees, head.employees
+    roster = b_pay.roster
+    if roster.ids != h_pay.roster.ids:  # pragma: no cover - the same data gives the same rows
+        raise ValueError("the two sides of a diff pay different employees")
+    size = len(roster)
     order = [x.id for x in base.policy.lines] + [
         x.id for x in head.policy.lines if x.id not in base.policy.lines_by_id
     ]
     kinds = {x.id: x.kind for x in (*base.policy.lines, *head.policy.lines)}
+    found: list[tuple[int, int, Any, Any]] = []  # (row, line's place, base, head)
+    for place, line_id in enumerate(order):
+        b_col = b_pay.lines[line_id].amounts if line_id in b_pay.lines else None
+        h_col = h_pay.lines[line_id].amounts if line_id in h_pay.lines else None
+        for row in _differing(b_col, h_col, size):
+            b_value = None if b_col is None else b_col.at(row)
+            h_value = None if h_col is None else h_col.at(row)
+            found.append((row, place, b_value, h_value))
+    found.sort(key=lambda f: (f[0], f[1]))  # employee by employee, lines in order
+    rows = sorted({row for row, _, _, _ in found})
+    chosen = Rows.of_positions(size, rows)
+    who = {
+        row: (emp_id, name, department)
+        for row, emp_id, name, department in zip(
+            rows,
+            *(roster.columns[c].take(chosen).values() for c in ("id", "name", "department")),
+            strict=True,
+        )
+    }
     because: dict[tuple[str, str], tuple[str, ...]] = {}
     lines: list[LineDelta] = []
+    for row, place, b_value, h_value in found:
+        line_id = order[place]
+        emp_id, name, department = who[row]
+        key = (line_id, department)
+        if key not in because:
+            causing = causes(line_id, department, changes, base.policy, head.policy)
+            because[key] = tuple(str(c) for c in causing)
+        lines.append(LineDelta(emp_id, name, department, line_id, kinds[line_id], b_value,
+                               h_value, because[key]))  # fmt: skip
+    departments = roster.columns["department"]
+    net_changed = kernels.operator(ast.NotEq, [b_pay.net, h_pay.net], size)
+    changed = columns.count_where(departments, net_changed)
     sums: dict[str, dict[str, Decimal]] = {}
-    changed: dict[str, int] = {}
-    for emp_id in sorted(set(b_side.index) | set(h_side.index)):
-        b, h = b_side.index.get(emp_id), h_side.index.get(emp_id)
-        anyone, side = (h, h_side) if h is not None else (b, b_side)
-        assert anyone is not None
-        name, department = side.names[anyone], side.departments[anyone]
-        for line_id in order:
-            bv = b_side.lines[line_id][b] if b is not None and line_id in b_side.lines else None
-            hv = h_side.lines[line_id][h] if h is not None and line_id in h_side.lines else None
-            if bv == hv:
-                continue
-            key = (line_id, department)
-            if key not in because:
-                found = causes(line_id, department, changes, base.policy, head.policy)
-                because[key] = tuple(str(c) for c in found)
-            lines.append(
-                LineDelta(emp_id, name, department, line_id, kinds[line_id], bv, hv, because[key])
-            )
-        # the totals count an employee in the department of the base (else the head) side
-        home = b_side.departments[b] if b is not None else department
-        for group in (home, "company"):
-            totals = sums.setdefault(group, {})
-            for label, at, where in (("base", b, b_side), ("head", h, h_side)):
-                for k in ("gross", "deductions", "net"):
-                    amount = where.totals[k][at] if at is not None else ZERO
-                    totals[f"{label}_{k}"] = totals.get(f"{label}_{k}", ZERO) + amount
-            b_net = b_side.totals["net"][b] if b is not None else None
-            h_net = h_side.totals["net"][h] if h is not None else None
-            changed[group] = changed.get(group, 0) + (b_net != h_net)
-    departments = [
+    for label, pay in (("base", b_pay), ("head", h_pay)):
+        for k in ("gross", "deductions", "net"):
+            column: Vector = getattr(pay, k)
+            for dept_id, total in columns.sums_by(departments, column).items():
+                sums.setdefault(dept_id, {})[f"{label}_{k}"] = total
+            sums.setdefault("company", {})[f"{label}_{k}"] = kernels.total(column)
+    everyone = sum(changed.values())
+    department_rows = [
         _totals(dept_id, sums.get(dept_id, {}), changed.get(dept_id, 0))
         for dept_id in sorted(set(base.departments) | set(head.departments))
     ]
-    company = _totals("company", sums.get("company", {}), changed.get("company", 0))
+    company = _totals("company", sums.get("company", {}), everyone)
     appraisals = _changed(base.departments, head.departments, ("score", "target_met", "flags"))
     promotion = _changed(base.candidates, head.candidates, ("eligible", "rank", "score"))
     return Diff(
@@ -294,7 +303,7 @@ def diff_results(base: Results, head: Results) -> Diff:
         head={"version": head.policy.version, "file": head.policy.file},
         changes=changes,
         lines=lines,
-        departments=[d for d in departments if d["delta_net"] != "0.00" or d["changed"]],
+        departments=[d for d in department_rows if d["delta_net"] != "0.00" or d["changed"]],
         totals=[company],
         appraisals=appraisals,
         promotion=promotion,
@@ -370,9 +379,10 @@ def to_dict(d: Diff) -> dict[str, Any]:
     }
 
 
-def render_json(d: Diff) -> str:
-    """JSON, stable."""
-    return json.dumps(to_dict(d), ensure_ascii=False, indent=2) + "\n"
+def render_json(d: Diff) -> Iterator[str]:
+    """JSON, stable, in pieces (a diff of a million employees is a hundred megabytes)."""
+    yield from json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(to_dict(d))
+    yield "\n"
 
 
 def render_csv(d: Diff) -> str:
@@ -472,10 +482,10 @@ def _lines_text(lines: list[LineDelta]) -> list[str]:
     return out
 
 
-def render_diff(d: Diff, fmt: str) -> str:
-    """The diff in one of :data:`DIFF_FORMATS`."""
+def render_diff(d: Diff, fmt: str) -> Iterator[str]:
+    """The diff in one of :data:`DIFF_FORMATS`, in pieces to write one after the other."""
     if fmt == "json":
         return render_json(d)
     if fmt == "csv":
-        return render_csv(d)
-    return render_text(d, markdown=fmt == "md")
+        return iter([render_csv(d)])
+    return iter([render_text(d, markdown=fmt == "md")])

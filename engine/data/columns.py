@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
+from ..numbers import CONTEXT
 
 
 def plain(vector: Vector) -> Any:
@@ -82,8 +84,11 @@ def distinct(column: Vector) -> bool:
     """Whether no two rows hold the same value (empty values left out)."""
     data = plain(column)
     if data is not None:
-        present = arrow.pc.drop_null(data)
-        return len(arrow.pc.unique(present)) == len(present)
+        pc = arrow.pc
+        present = pc.drop_null(data)
+        if len(present) < 2 or pc.all(pc.less(present[:-1], present[1:])).as_py():
+            return True  # in order, each after the one before (a file sorted by id)
+        return len(pc.unique(present)) == len(present)
     items = [v for v in column.values() if v is not None]
     return len(set(items)) == len(items)
 
@@ -283,6 +288,31 @@ def count_where(keys: Vector, flags: Vector) -> Counter[Any]:
     if data is not None and isinstance(flags, Arrow):
         return counts(Arrow(arrow.pc.filter(data, flags.data)))
     return Counter(k for k, flag in zip(keys.values(), flags.values(), strict=True) if flag)
+
+
+def sums_by(keys: Vector, amounts: Vector) -> dict[Any, Decimal]:
+    """Σ amount per key: the Decimal sums of each key's rows added one by one from 0."""
+    data = plain(keys)
+    if (
+        data is not None
+        and isinstance(amounts, Arrow)
+        and amounts.data.null_count == 0
+        and arrow.pa.types.is_decimal(amounts.data.type)
+    ):
+        pa = arrow.pa
+        exps = amounts.exps
+        if exps is None:
+            exps = pa.repeat(pa.scalar(-int(amounts.data.type.scale), pa.int32()), len(data))
+        table = pa.table({"k": data, "v": amounts.data, "e": exps})
+        grouped = table.group_by("k").aggregate([("v", "sum"), ("e", "min")])
+        return {
+            r["k"]: r["v_sum"].quantize(Decimal(1).scaleb(min(r["e_min"], 0)), context=CONTEXT)
+            for r in grouped.to_pylist()
+        }
+    found: dict[Any, Decimal] = {}
+    for key, amount in zip(keys.values(), amounts.values(), strict=True):
+        found[key] = found.get(key, Decimal(0)) + amount
+    return found
 
 
 def true_rows(flags: Vector) -> list[int]:

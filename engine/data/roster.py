@@ -49,7 +49,7 @@ class Roster:
 
     path: str
     columns: dict[str, Vector]  # id, name, department, role, every declared field, the dates
-    lines: list[int]  # each employee's line in the file
+    lines: Sequence[int]  # each employee's line in the file
     fields: tuple[str, ...]  # the declared fields, in the policy's order
 
     def __len__(self) -> int:
@@ -84,12 +84,17 @@ class Roster:
         return Const(None, len(self)) if found is None else found
 
     @cached_property
-    def _python(self) -> dict[str, list[Any]]:
+    def python(self) -> dict[str, list[Any]]:
+        """Every column as Python values, made once (for reading every employee in turn)."""
         return {name: column.values() for name, column in self.columns.items()}
 
-    def employee(self, at: int) -> Employee:
-        """The employee at a position of the roster."""
-        cells = {name: values[at] for name, values in self._python.items()}
+    def employee(self, at: int, every: bool = False) -> Employee:
+        """The employee at a position of the roster (``every``: one of all read in turn, from
+        :attr:`python`; else read from the columns alone)."""
+        if every:
+            cells = {name: values[at] for name, values in self.python.items()}
+        else:
+            cells = {name: column.at(at) for name, column in self.columns.items()}
         return Employee(
             id=cells["id"],
             name=cells["name"],
@@ -213,10 +218,13 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
     for row, found in sorted(bad.items()):
         for column, message in found:
             problems.append(data_error(table.at(rows.lines[row], column), message))
-    keep = [k for k in range(rows.size) if k not in bad]
-    selected = Rows.of_positions(rows.size, keep)
-    kept = {name: column.take(selected) for name, column in made.items()}
-    lines = [rows.lines[k] for k in keep]
+    if bad:
+        keep = [k for k in range(rows.size) if k not in bad]
+        selected = Rows.of_positions(rows.size, keep)
+        kept = {name: column.take(selected) for name, column in made.items()}
+        lines: Sequence[int] = [rows.lines[k] for k in keep]
+    else:
+        kept, lines = made, rows.lines
     order = columns.sorted_order(kept["id"])
     if order is not None:
         kept = {name: columns.permuted(column, order) for name, column in kept.items()}

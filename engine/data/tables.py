@@ -401,7 +401,8 @@ def stream_table(
         return (None if table is None else streamed(table, wanted)), problems
     if fast and _fast(path, encoding):
         try:
-            return stream_arrow(path, wanted), []
+            block = max(BLOCK_BYTES, min(4 * BLOCK_BYTES, os.path.getsize(path) // 64))
+            return stream_arrow(path, wanted, block), []
         except (Decline, arrow.pa.ArrowException, OSError, UnicodeDecodeError):
             pass
     return stream_plain(path, wanted, encoding)
@@ -473,8 +474,10 @@ def read_arrow(path: str) -> Table:
     return Table(path, header, Block(columns, lines), hashlib.sha256(raw).hexdigest())
 
 
-#: Bytes of a metric table read at a time, each block cut at its last line end and parsed by
-#: pyarrow in a thread of its own, PARSERS at a time (2 MiB measured fastest on 2 cores).
+#: Bytes of a metric table read at a time (at least; up to four times as many for a very large
+#: file, a 64th of it, so that the work done once per block is done less often), each block
+#: cut at its last line end and parsed by pyarrow in a thread of its own, PARSERS at a time
+#: (bench/README.md: 2 MiB at 100,000 employees, 8 MiB at a million).
 BLOCK_BYTES = 2 * 1024 * 1024
 PARSERS = max(2, min(4, os.cpu_count() or 1))
 

@@ -70,25 +70,45 @@ def row_error(
     return data_error(where, message)
 
 
+#: Rows over arrow columns are counted a batch of blocks at a time (grouping costs most per
+#: call, where a large policy has thousands of departments).
+BATCH_ROWS = 1 << 22
+
+
 class _Sums:
     """Per metric and department (by its place among the policy's departments): Σ hit weight,
-    Σ weight and rows, exact.  Rows over arrow columns are grouped in C block by block and
-    their groups added up once at the end; rows of Python values are added as they come."""
+    Σ weight and rows, exact.  Rows over arrow columns are grouped in C a batch of blocks at a
+    time and the groups added up once at the end; rows of Python values are added as they
+    come."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.found: dict[str, list[list[Any]]] = {}  # metric → by department: [hit, total, rows]
-        self.pending: dict[tuple[str, bool], list[Any]] = {}  # (metric, hit) → arrow groups
+        self.waiting: dict[str, list[Any]] = {}  # metric → arrow tables of rows not grouped yet
+        self.grouped: dict[str, list[Any]] = {}  # metric → arrow tables of groups
 
-    def add(self, metric: str, places: Vector, weights: Vector | None, hit: bool) -> None:
-        """Count rows (each given by its department's place), weighed by ``weights``."""
+    def add(self, metric: str, places: Vector, weights: Vector | None, yes: Rows) -> None:
+        """Count rows (each given by its department's place; ``yes`` the successful ones),
+        weighed by ``weights``."""
         if isinstance(places, Arrow) and (weights is None or isinstance(weights, Arrow)):
-            self.pending.setdefault((metric, hit), []).append(_groups(places.data, weights))
+            waiting = self.waiting.setdefault(metric, [])
+            waiting.append(_keyed(places.data, yes, weights))
+            if sum(t.num_rows for t in waiting) >= BATCH_ROWS:
+                self._group(metric)
             return
+        hits = set(yes.positions())
         weight_values = weights.values() if weights is not None else None
         for k, place in enumerate(places.values()):
             amount = 1 if weight_values is None else weight_values[k]
-            self._add(metric, place, 1, amount, hit)
+            self._add(metric, place, 1, amount, False)
+            if k in hits:
+                self._add(metric, place, 1, amount, True)
+
+    def _group(self, metric: str) -> None:
+        waiting = self.waiting.pop(metric, [])
+        if waiting:
+            table = arrow.pa.concat_tables(waiting)
+            self.grouped.setdefault(metric, []).append(_groups(table))
 
     def _add(self, metric: str, place: int, rows: int, amount: Any, hit: bool) -> None:
         by_department = self.found.get(metric)
@@ -102,10 +122,15 @@ class _Sums:
             sums[2] += rows
 
     def tallies(self, order: list[str]) -> dict[str, dict[str, Tally]]:
-        for (metric, hit), groups in self.pending.items():
-            for place, rows, amount in _summed(groups):
-                self._add(metric, place, rows, amount, hit)
-        self.pending = {}
+        for metric in list(self.waiting):
+            self._group(metric)
+        for metric, groups in self.grouped.items():
+            for key, rows, amount in _summed(groups):
+                place, hit = divmod(key, 2)
+                self._add(metric, place, rows, amount, False)
+                if hit:
+                    self._add(metric, place, rows, amount, True)
+        self.grouped = {}
         result: dict[str, dict[str, Tally]] = {}
         for place, department in enumerate(order):
             for metric, by_department in self.found.items():
@@ -117,42 +142,47 @@ class _Sums:
         return result
 
 
-def _groups(places: Any, weights: Arrow | None) -> Any:
-    """One block's rows grouped by department (the arrow kernel of the sums; ``tests/
-    test_reading.py`` holds a run over arrow columns to one over Python values): rows, and for
-    weighed rows Σ weight with the smallest exponent of the rows summed."""
-    pa = arrow.pa
+def _keyed(places: Any, yes: Rows, weights: Arrow | None) -> Any:
+    """A block's counted rows as an arrow table: each row's key (its department's place × 2,
+    + 1 where it succeeded), and its weight and the weight's exponent where it is weighed."""
+    pa, pc = arrow.pa, arrow.pc
+    key = pc.multiply(places.cast(pa.int32()), 2)
+    if yes.count:
+        key = pc.add(key, yes.mask().cast(pa.int32()))
     if weights is None:
-        found = arrow.pc.value_counts(places)
-        return pa.table({"d": found.field("values"), "n": found.field("counts")})
+        return pa.table({"k": key})
     exps = weights.exps
     if exps is None:
         exps = pa.repeat(pa.scalar(-weights.scale, pa.int32()), len(places))
-    table = pa.table({"d": places, "w": weights.data, "e": exps})
-    grouped = table.group_by("d").aggregate([("w", "sum"), ("w", "count"), ("e", "min")])
+    return pa.table({"k": key, "w": weights.data, "e": exps})
+
+
+def _groups(table: Any) -> Any:
+    """Rows grouped by key: how many, and for weighed rows Σ weight and the smallest exponent
+    of the rows summed (the arrow kernel of the sums; ``tests/test_reading.py`` and
+    ``tests/test_properties.py`` hold runs over arrow columns to runs over Python values)."""
+    pa = arrow.pa
+    if "w" not in table.column_names:
+        found = arrow.pc.value_counts(table["k"])
+        return pa.table({"k": found.field("values"), "n": found.field("counts")})
+    grouped = table.group_by("k").aggregate([("w", "sum"), ("w", "count"), ("e", "min")])
     return pa.table(
-        {
-            "d": grouped["d"],
-            "n": grouped["w_count"],
-            "w": grouped["w_sum"],
-            "e": grouped["e_min"],
-        }
+        {"k": grouped["k"], "n": grouped["w_count"], "w": grouped["w_sum"], "e": grouped["e_min"]}
     )
 
 
 def _summed(groups: list[Any]) -> list[tuple[int, int, Any]]:
-    """The blocks' groups added up per department: (place, rows, Σ weight or rows)."""
-    pa = arrow.pa
-    table = pa.concat_tables(groups, promote_options="permissive")
+    """The batches' groups added up per key: (key, rows, Σ weight or rows)."""
+    table = arrow.pa.concat_tables(groups, promote_options="permissive")
     if "w" not in table.column_names:
-        total = table.group_by("d").aggregate([("n", "sum")])
-        return [(r["d"], r["n_sum"], r["n_sum"]) for r in total.to_pylist()]
-    total = table.group_by("d").aggregate([("n", "sum"), ("w", "sum"), ("e", "min")])
+        total = table.group_by("k").aggregate([("n", "sum")])
+        return [(r["k"], r["n_sum"], r["n_sum"]) for r in total.to_pylist()]
+    total = table.group_by("k").aggregate([("n", "sum"), ("w", "sum"), ("e", "min")])
     found = []
     for r in total.to_pylist():
         exponent = min(r["e_min"], 0)  # added one by one from 0, as the rows would be
         amount = r["w_sum"].quantize(Decimal(1).scaleb(exponent), context=CONTEXT)
-        found.append((r["d"], r["n_sum"], amount))
+        found.append((r["k"], r["n_sum"], amount))
     return found
 
 
@@ -277,8 +307,7 @@ def _tally_metric(
     success, places = success.take(counted), places.take(counted)
     amounts = None if weights is None else weights.take(counted)
     yes, _, _ = split(success)
-    sums.add(metric.id, places, amounts, hit=False)
-    sums.add(metric.id, places.take(yes), None if amounts is None else amounts.take(yes), hit=True)
+    sums.add(metric.id, places, amounts, yes)
 
 
 def _without_faults(

@@ -215,7 +215,7 @@ class Payroll(Mapping[str, EmployeeResult]):
         at = self.roster.index(key) if isinstance(key, str) else None
         if at is None:
             raise KeyError(key)
-        return self._employee(at, self._python)
+        return self._employee(at, self._columns, every=False)
 
     def rows(self) -> Slips:
         """Every employee's slip, in id order, each made as it is taken (a run renders 100,000
@@ -227,21 +227,26 @@ class Payroll(Mapping[str, EmployeeResult]):
         return self.rows()
 
     @cached_property
-    def _python(self) -> dict[str, list[Any]]:
-        """Every column as Python values, made once (a slip per employee reads them all)."""
-        made: dict[str, list[Any]] = {
-            "days": self.employed_days.values(),
-            "gross": self.gross.values(),
-            "deductions": self.deductions.values(),
-            "net": self.net.values(),
+    def _columns(self) -> dict[str, Vector]:
+        """Every column by name."""
+        made: dict[str, Vector] = {
+            "days": self.employed_days,
+            "gross": self.gross,
+            "deductions": self.deductions,
+            "net": self.net,
         }
         for line_id, column in self.lines.items():
-            made[f"amount {line_id}"] = column.amounts.values()
-            made[f"applies {line_id}"] = column.applies.values()
+            made[f"amount {line_id}"] = column.amounts
+            made[f"applies {line_id}"] = column.applies
         return made
 
-    def _employee(self, at: int, columns: dict[str, list[Any]]) -> EmployeeResult:
-        employee = self.roster.employee(at)
+    @cached_property
+    def _python(self) -> dict[str, list[Any]]:
+        """Every column as Python values, made once (a slip per employee reads them all)."""
+        return {name: column.values() for name, column in self._columns.items()}
+
+    def _employee(self, at: int, columns: Mapping[str, Any], every: bool = True) -> EmployeeResult:
+        employee = self.roster.employee(at, every)
         return EmployeeResult(
             id=employee.id,
             name=employee.name,

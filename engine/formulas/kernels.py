@@ -168,16 +168,28 @@ def _fast_not(a: Operand) -> Arrow | None:
 def fit(data: Any, exps: Any) -> Arrow | None:
     """A decimal result in the fewest digits that hold it, or None where a value would need
     more than Decimal's 28 digits (Decimal would have rounded it)."""
-    pa, pc = arrow.pa, arrow.pc
+    pa = arrow.pa
     if isinstance(data, pa.Scalar):
         return None
     scale = int(data.type.scale)
-    largest = pc.max(pc.abs(data)).as_py() if len(data) else None
+    largest = _largest(data)
     whole = largest.adjusted() + 1 if largest else 0
     digits = max(whole, 0) + scale
     if digits > MAX_DIGITS:
         return None
     return Arrow(data.cast(pa.decimal128(max(digits, 1), scale)), exps)
+
+
+def _largest(data: Any) -> Decimal | None:
+    """The largest magnitude of a decimal array (one pass for both ends)."""
+    if not len(data):
+        return None
+    ends = arrow.pc.min_max(data)
+    low, high = ends["min"].as_py(), ends["max"].as_py()
+    if low is None:
+        return None
+    largest: Decimal = max(abs(low), abs(high))
+    return largest
 
 
 def _numbers(*operands: Operand) -> bool:
@@ -329,9 +341,12 @@ def fast_round(places: int, mode: Rounding) -> Fast:
         if whole + places > 38:
             return None
         data = data.cast(pa.decimal128(max(whole + places, 1), places))
-        zero = pc.equal(data, pa.scalar(Decimal(0), data.type))
-        if _any(pc.and_(zero, _negative(a))):
-            return None  # a negative amount rounded to -0.00
+        if a.scale > places:
+            ends = pc.min_max(a.data)
+            if ends["min"].as_py() is not None and ends["min"].as_py() < 0:
+                zero = pc.equal(data, pa.scalar(Decimal(0), data.type))
+                if _any(pc.and_(zero, _negative(a))):
+                    return None  # a negative amount rounded to -0.00
         return fit(data, None)
 
     return kernel

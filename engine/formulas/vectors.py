@@ -121,6 +121,9 @@ class Vector:
         """One row's Python value."""
         raise NotImplementedError
 
+    def __getitem__(self, row: int) -> Any:
+        return self.at(row)
+
     def take(self, rows: Rows) -> Vector:
         """The values of the rows selected."""
         raise NotImplementedError
