@@ -140,8 +140,7 @@ class _Compiler:
                 return kernels.apply(values.prorate, kernels.fast_prorate, vectors, batch.size)
 
             return prorated
-        scalar = {"min": values.minimum, "max": values.maximum, "abs": values.absolute}[name]
-        return self._call(scalar, kernels.FAST_FUNCTIONS.get(name), args)
+        return self._call(values.FUNCTIONS[name], kernels.FAST_FUNCTIONS.get(name), args)
 
     @staticmethod
     def _step(table: Node, x: Node) -> Node:

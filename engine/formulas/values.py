@@ -180,6 +180,17 @@ def rounded(value: Any, places: int, mode: Rounding) -> Decimal:
     return number(value, "round").quantize(exponent, rounding=mode.decimal)
 
 
+#: The functions of SPEC.md that take only values (step, prorate and round have their own
+#: calls: a step table, the employee's days, a literal number of places).  A new function of
+#: values is its arity in :data:`~innerpay.formulas.parse.PAY_FUNCTIONS` and its meaning here
+#: (and, where one can be exact, an arrow kernel in :mod:`innerpay.formulas.kernels`).
+FUNCTIONS: dict[str, Callable[..., Decimal]] = {
+    "min": minimum,
+    "max": maximum,
+    "abs": absolute,
+}
+
+
 def amount(value: Any) -> Decimal:
     """A pay line's value, which must be an amount."""
     if type(value) is Decimal:
