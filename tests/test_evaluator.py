@@ -41,15 +41,19 @@ from innerpay.numbers import CONTEXT, Rounding
 TABLE = StepTable(((Decimal("0"), Decimal("0.5")), (Decimal("2"), Decimal("1.20"))))
 
 
-def oracle(formula: Any, env: dict[str, Any], rounding: Rounding) -> tuple[str, Any]:
-    """One row, by simpleeval's interpreter with innerpay's operators and functions."""
+def interpreter(env: dict[str, Any], rounding: Rounding, read: list[str] | None = None) -> Any:
+    """simpleeval's interpreter for one row, with innerpay's operators and functions (``read``
+    receives each name as it is read)."""
 
     def name(node: Any) -> Any:
         if node.id not in env:
             raise values.undefined(node.id)
-        return values.read(node.id, env[node.id])
+        value = values.read(node.id, env[node.id])
+        if read is not None:
+            read.append(node.id)
+        return value
 
-    evaluator = SimpleEval(
+    return SimpleEval(
         operators=dict(values.OPERATORS),
         functions={
             "step": values.step,
@@ -61,6 +65,11 @@ def oracle(formula: Any, env: dict[str, Any], rounding: Rounding) -> tuple[str, 
         },
         names=name,
     )
+
+
+def oracle(formula: Any, env: dict[str, Any], rounding: Rounding) -> tuple[str, Any]:
+    """One row, by simpleeval's interpreter."""
+    evaluator = interpreter(env, rounding)
     try:
         with decimal.localcontext(CONTEXT):
             found = values.guarded(lambda: evaluator.eval("", previously_parsed=formula.tree))
@@ -158,29 +167,10 @@ def test_a_trace_records_only_what_the_row_reads(case: tuple[str, list[dict[str,
         return
     row = rows[0]
     read: list[str] = []
-
-    def name(node: Any) -> Any:
-        if node.id not in row:
-            raise values.undefined(node.id)
-        value = values.read(node.id, row[node.id])
-        read.append(node.id)
-        return value
-
-    interpreter = SimpleEval(
-        operators=dict(values.OPERATORS),
-        functions={
-            "step": values.step,
-            "prorate": lambda x: values.prorate(x, row["employed_days"], row["period_days"]),
-            "min": values.minimum,
-            "max": values.maximum,
-            "abs": values.absolute,
-            "round": lambda x, n: values.rounded(x, n, Rounding.HALF_UP),
-        },
-        names=name,
-    )
+    rows_interpreter = interpreter(row, Rounding.HALF_UP, read)
     try:
         with decimal.localcontext(CONTEXT):
-            values.guarded(lambda: interpreter.eval("", previously_parsed=formula.tree))
+            values.guarded(lambda: rows_interpreter.eval("", previously_parsed=formula.tree))
     except FormulaError:
         return  # a row that fails is never explained: its run stops
     trace: list[tuple[str, Any]] = []

@@ -21,6 +21,7 @@ from ..formulas import arrow
 from ..formulas.vectors import MAX_DIGITS, Arrow, Values, Vector
 from ..numbers import INTEGER_RE, MONEY_RE, parse_decimal
 from ..policy.model import FieldKind
+from .columns import plain
 
 _fromisoformat = dt.date.fromisoformat
 ID_RE = re.compile(r"[A-Za-z0-9_.-]+\Z")
@@ -136,18 +137,30 @@ def type_column(column: Vector, name: str, parse: Callable[[str], Any], required
         fast = _fast_type(column, parse, required)
         if fast is not None:
             return Typed(fast, {})
+
+    def one(text: str) -> Any:
+        if text == "":
+            if required:
+                raise CellError(f"{name} is empty")
+            return None
+        try:
+            return parse(text)
+        except CellError as exc:
+            raise CellError(f"{name}: {exc}") from None
+
+    return cell_by_cell(column, one)
+
+
+def cell_by_cell(column: Vector, typed: Callable[[str], Any]) -> Typed:
+    """Every cell typed by ``typed``, one after the other; a cell it refuses is None, with its
+    problem."""
     made: list[Any] = []
     problems: dict[int, str] = {}
     for row, text in enumerate(texts(column)):
-        if text == "":
-            if required:
-                problems[row] = f"{name} is empty"
-            made.append(None)
-            continue
         try:
-            made.append(parse(text))
+            made.append(typed(text))
         except CellError as exc:
-            problems[row] = f"{name}: {exc}"
+            problems[row] = str(exc)
             made.append(None)
     return Typed(Values(made), problems)
 
@@ -165,7 +178,7 @@ def _fast_type(column: Arrow, parse: Callable[[str], Any], required: bool) -> Ve
     """The arrow kernel of :func:`type_column`: every cell checked at once; None (the
     cell-by-cell kernel) for a column with a bad cell, or an empty one that is required."""
     pa, pc = arrow.pa, arrow.pc
-    data = _plain(column.data)
+    data = plain(column)
     if not pa.types.is_string(data.type) or (required and data.null_count):
         return None
     if parse is parse_text:
@@ -180,16 +193,6 @@ def _fast_type(column: Arrow, parse: Callable[[str], Any], required: bool) -> Ve
     if parse is parse_date:
         return _dates(data)
     return _numbers(data)
-
-
-def _plain(data: Any) -> Any:
-    """A column of text as one plain string array (not dictionary-encoded, one chunk)."""
-    pa = arrow.pa
-    if isinstance(data, pa.ChunkedArray):
-        data = data.combine_chunks()
-    if pa.types.is_dictionary(data.type):
-        data = data.dictionary_decode()
-    return data
 
 
 def _dates(data: Any) -> Vector | None:
@@ -228,15 +231,14 @@ def infer_column(column: Vector, name: str) -> Typed:
         fast = _fast_infer(column)
         if fast is not None:
             return Typed(fast, {})
-    made: list[Any] = []
-    problems: dict[int, str] = {}
-    for row, text in enumerate(texts(column)):
+
+    def one(text: str) -> Any:
         try:
-            made.append(infer_cell(text))
+            return infer_cell(text)
         except CellError as exc:
-            problems[row] = f"{name}: {exc}"
-            made.append(None)
-    return Typed(Values(made), problems)
+            raise CellError(f"{name}: {exc}") from None
+
+    return cell_by_cell(column, one)
 
 
 _SUSPECT = r"[0-9０-９]|^\s*(nan|inf|-inf|\+inf|infinity|-infinity)\s*$"

@@ -20,8 +20,12 @@ from typing import Any
 from ..numbers import Rounding
 from .parse import FormulaError, MissingValue, StepTable, Unavailable
 
+#: What a name, an operator or a function of a formula gives for one row: a number, a
+#: condition, a text, a date, a step table (a parameter), or nothing (an empty cell).
+Value = Decimal | bool | str | dt.date | StepTable | None
 
-def describe(value: Any) -> str:
+
+def describe(value: object) -> str:
     """A value's kind, for messages."""
     if value is None:
         return "an empty value"
@@ -38,7 +42,7 @@ def describe(value: Any) -> str:
     return type(value).__name__  # pragma: no cover - no other values exist
 
 
-def number(value: Any, symbol: str) -> Decimal:
+def number(value: Value, symbol: str) -> Decimal:
     """``value`` where ``symbol`` needs a number."""
     if type(value) is Decimal:
         return value
@@ -47,9 +51,9 @@ def number(value: Any, symbol: str) -> Decimal:
     raise FormulaError(f"'{symbol}' needs numbers, got {describe(value)}")
 
 
-def read(name: str, value: Any) -> Any:
+def read(name: str, value: Value | Unavailable) -> Value:
     """A name's value as a formula reads it (a name this employee does not have says why)."""
-    if type(value) is Unavailable:
+    if isinstance(value, Unavailable):
         raise FormulaError(f"'{name}' has no value here: {value.reason}", name)
     return value
 
@@ -59,20 +63,22 @@ def undefined(name: str) -> FormulaError:
     return FormulaError(f"name '{name}' is not defined here", name)
 
 
-def _arith(symbol: str, fn: Callable[[Decimal, Decimal], Decimal]) -> Callable[[Any, Any], Any]:
-    def apply(left: Any, right: Any) -> Decimal:
+def _arith(
+    symbol: str, fn: Callable[[Decimal, Decimal], Decimal]
+) -> Callable[[Value, Value], Decimal]:
+    def apply(left: Value, right: Value) -> Decimal:
         return fn(number(left, symbol), number(right, symbol))
 
     return apply
 
 
-def power(left: Any, right: int) -> Decimal:
+def power(left: Value, right: int) -> Decimal:
     """``left ** right``; the exponent is a checked literal whole number."""
     result: Decimal = number(left, "**") ** right
     return result
 
 
-def _comparable(left: Any, right: Any, symbol: str) -> None:
+def _comparable(left: Value, right: Value, symbol: str) -> None:
     if left is None or right is None:
         raise MissingValue(f"'{symbol}' compares an empty value")
     kinds = (type(left), type(right))
@@ -84,30 +90,30 @@ def _comparable(left: Any, right: Any, symbol: str) -> None:
         raise FormulaError("a step table cannot be compared; use step(table, x)")
 
 
-def _compare(symbol: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def apply(left: Any, right: Any) -> bool:
+def _compare(symbol: str, fn: Callable[[Any, Any], bool]) -> Callable[[Value, Value], bool]:
+    def apply(left: Value, right: Value) -> bool:
         _comparable(left, right, symbol)
         return fn(left, right)
 
     return apply
 
 
-def negate(value: Any) -> Decimal:
+def negate(value: Value) -> Decimal:
     """``-x``."""
     return -number(value, "-")
 
 
-def plus(value: Any) -> Decimal:
+def plus(value: Value) -> Decimal:
     """``+x``."""
     return number(value, "+")
 
 
-def truth(value: Any) -> bool:
+def truth(value: Value) -> bool:
     """A value as a condition: an empty value, zero and empty text are false."""
     return bool(value)
 
 
-def negation(value: Any) -> bool:
+def negation(value: Value) -> bool:
     """``not x``."""
     return not value
 
@@ -134,7 +140,7 @@ OPERATORS: dict[type, Callable[..., Any]] = {
 # --- the functions of SPEC.md, each checking its arguments ---------------------------------------
 
 
-def step(table: Any, x: Any) -> Decimal:
+def step(table: Value, x: Value) -> Decimal:
     """``step(table, x)``: the value of the row with the greatest threshold <= x."""
     if not isinstance(table, StepTable):
         raise FormulaError(f"step(table, x): the table is {describe(table)}, not a step table")
@@ -150,31 +156,31 @@ def step(table: Any, x: Any) -> Decimal:
     return found
 
 
-def prorate(x: Any, days: Any, period_days: Any) -> Decimal:
+def prorate(x: Value, days: Value, period_days: Value) -> Decimal:
     """``prorate(x)``: x × employed_days ÷ period_days."""
     if not isinstance(days, Decimal) or not isinstance(period_days, Decimal):
         raise FormulaError("prorate() applies to employees only")
     return number(x, "prorate") * days / period_days
 
 
-def minimum(*values: Any) -> Decimal:
+def minimum(*values: Value) -> Decimal:
     """``min(a, b, ...)``."""
     numbers: list[Decimal] = [number(v, "min") for v in values]
     return min(numbers)
 
 
-def maximum(*values: Any) -> Decimal:
+def maximum(*values: Value) -> Decimal:
     """``max(a, b, ...)``."""
     numbers: list[Decimal] = [number(v, "max") for v in values]
     return max(numbers)
 
 
-def absolute(value: Any) -> Decimal:
+def absolute(value: Value) -> Decimal:
     """``abs(x)``."""
     return abs(number(value, "abs"))
 
 
-def rounded(value: Any, places: int, mode: Rounding) -> Decimal:
+def rounded(value: Value, places: int, mode: Rounding) -> Decimal:
     """``round(x, n)`` with the policy's rounding mode (n is a checked literal)."""
     exponent = Decimal(1).scaleb(-places)
     return number(value, "round").quantize(exponent, rounding=mode.decimal)
@@ -191,7 +197,7 @@ FUNCTIONS: dict[str, Callable[..., Decimal]] = {
 }
 
 
-def amount(value: Any) -> Decimal:
+def amount(value: Value) -> Decimal:
     """A pay line's value, which must be an amount."""
     if type(value) is Decimal:
         return value
@@ -208,7 +214,7 @@ def amount(value: Any) -> Decimal:
     raise FormulaError(f"the formula gave {kind}, not an amount")
 
 
-def weight(value: Any) -> Decimal:
+def weight(value: Value) -> Decimal:
     """A metric row's weight, which must be a number."""
     if value is None:
         raise MissingValue("the weight is empty")
