@@ -22,7 +22,8 @@ from .errors import Diagnostic, Kind, Source, error, has_errors
 from .evaluate import evaluate
 from .periods import Period
 from .policy import PolicySet, version_in_force
-from .policy.schema import IDENT, PERIOD, Check, check_schema, path_text, validator_for
+from .policy.document import IDENT, PERIOD
+from .policy.schema import Check, check_schema, path_text, validator_for
 from .policy.versions import read_text
 from .policy.yamlread import Path, YamlDoc, read_yaml
 from .render import results_dict

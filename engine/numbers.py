@@ -24,15 +24,28 @@ CONTEXT = decimal.Context(
 
 
 class Rounding(StrEnum):
-    """A policy's rounding mode (SPEC.md: every pay line is rounded to 0.01 with it)."""
+    """A rounding mode: a policy's (SPEC.md: every pay line is rounded to 0.01 with it), a pay
+    line's own, or that of floor(), ceil() and truncate()."""
 
     HALF_UP = "half_up"  # halves away from zero
     HALF_EVEN = "half_even"  # halves to the even neighbour
+    FLOOR = "floor"  # down, towards minus infinity
+    CEILING = "ceiling"  # up, towards plus infinity
+    TRUNCATE = "truncate"  # towards zero
 
     @property
     def decimal(self) -> str:
         """The mode as the decimal module names it."""
-        return decimal.ROUND_HALF_UP if self is Rounding.HALF_UP else decimal.ROUND_HALF_EVEN
+        return _DECIMAL[self]
+
+
+_DECIMAL = {
+    Rounding.HALF_UP: decimal.ROUND_HALF_UP,
+    Rounding.HALF_EVEN: decimal.ROUND_HALF_EVEN,
+    Rounding.FLOOR: decimal.ROUND_FLOOR,
+    Rounding.CEILING: decimal.ROUND_CEILING,
+    Rounding.TRUNCATE: decimal.ROUND_DOWN,
+}
 
 
 CENT = Decimal("0.01")

@@ -56,7 +56,7 @@ def run(text: str, rounding: str = "half_up", **env: Any) -> Any:
         ),
         (
             "__import__('os')",
-            "p.yaml:7:12: error: unknown function '__import__'; functions: abs, max, min, prorate, round, step",
+            "p.yaml:7:12: error: unknown function '__import__'; functions: abs, adjustments, band, ceil, date, floor, max, min, prorate, round, step, truncate, ytd",
         ),
         (
             "_secret + 1",
@@ -66,7 +66,7 @@ def run(text: str, rounding: str = "half_up", **env: Any) -> Any:
         ("[x for x in y]", "p.yaml:7:12: error: a comprehension is not allowed in a formula"),
         (
             "sum(x for x in y)",
-            "p.yaml:7:12: error: unknown function 'sum'; functions: abs, max, min, prorate, round, step",
+            "p.yaml:7:12: error: unknown function 'sum'; functions: abs, adjustments, band, ceil, date, floor, max, min, prorate, round, step, truncate, ytd",
         ),
         ("f'{x}'", "p.yaml:7:12: error: an f-string is not allowed in a formula"),
         ("x[0]", "p.yaml:7:12: error: a subscript ('x[...]') is not allowed in a formula"),
@@ -88,7 +88,7 @@ def run(text: str, rounding: str = "half_up", **env: Any) -> Any:
             "2 ** x",
             "p.yaml:7:12: error: the exponent of '**' must be a whole number written out, from 0 to 100",
         ),
-        ("rand()", "p.yaml:7:12: error: unknown function 'rand'; did you mean 'round'?"),
+        ("rand()", "p.yaml:7:12: error: unknown function 'rand'; did you mean 'band'?"),
         ("x // 2", "p.yaml:7:12: error: operator '//' is not allowed; use + - * / and round()"),
         ("x % 2", "p.yaml:7:12: error: operator '%' is not allowed; use + - * / and round()"),
         ("x << 2", "p.yaml:7:12: error: bitwise operators are not allowed"),

@@ -159,7 +159,7 @@ def explain(
         for d in results.departments.values()
     }  # fmt: skip
     with decimal.localcontext(CONTEXT):
-        _, exact, _ = pay_lines(policy, Names(policy, data.period, roster.only(at), departments),
+        _, exact, _, _ = pay_lines(policy, Names(policy, data.period, roster.only(at), departments),
                                 traces)  # fmt: skip
     lines = []
     for result in paid.lines:

@@ -10,17 +10,18 @@ column.  Nothing here computes pay.
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..errors import Diagnostic, Source
+from ..errors import Diagnostic, Source, suggest
 from ..formulas.vectors import Rows, Values, Vector
 from ..periods import Period
 from ..policy.model import LineKind, Policy
 from ..progress import Progress, quietly
 from . import columns
 from .cells import CellError, parse_money, texts
+from .records import RecordSums, absent, no_records, sum_records
 from .roster import Roster, empty_roster, type_roster
 from .tables import (
     Decline,
@@ -79,6 +80,12 @@ class Adjustment:
     reason: str
     approved_by: str
     source: Source
+    category: str | None = None  # one of the policy's adjustment categories, where it has some
+
+    @property
+    def signed(self) -> Decimal:
+        """The amount as it changes net pay (a deduction negative)."""
+        return self.amount if self.kind is LineKind.EARNING else -self.amount
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class PeriodData:
     adjustments: tuple[Adjustment, ...] = ()
     inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
     table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
+    records: dict[str, RecordSums] = field(default_factory=dict)  # record table → its sums
 
 
 def period_folder(data_dir: str, period: Period) -> str:
@@ -164,10 +172,16 @@ def type_candidates(
 
 
 def type_adjustments(
-    table: Table | None, employees: Container[str], problems: list[Diagnostic]
+    table: Table | None,
+    employees: Container[str],
+    problems: list[Diagnostic],
+    categories: Mapping[str, str] | None = None,
 ) -> tuple[Adjustment, ...]:
-    """adjustments.csv: one-off lines with their reason and approver."""
+    """adjustments.csv: one-off lines with their reason and approver (and their category, where
+    the policy declares categories)."""
     required = ["employee", "label", "amount", "kind", "reason", "approved_by"]
+    if categories:
+        required.append("category")
     result: list[Adjustment] = []
     for line, record, empty in _records(table, required, problems):
         assert table is not None
@@ -179,7 +193,24 @@ def type_adjustments(
                     f"adjustment for '{record['employee']}', who is not an employee this period",
                 )
             )
-        if record["kind"] and record["kind"] not in tuple(LineKind):
+        category = record.get("category", "").strip() or None
+        if categories and category and category not in categories:
+            mine.append(
+                data_error(
+                    table.at(line, "category"),
+                    f"category '{category}' is not one of the policy's adjustment categories "
+                    f"({', '.join(categories)}){suggest(category, categories)}",
+                )
+            )
+        if not categories and category:
+            mine.append(
+                data_error(
+                    table.at(line, "category"),
+                    f"category '{category}': the policy declares no adjustment categories "
+                    "(adjustment_categories)",
+                )
+            )
+        if record["kind"] and record["kind"] not in (LineKind.EARNING, LineKind.DEDUCTION):
             mine.append(
                 data_error(
                     table.at(line, "kind"),
@@ -204,6 +235,7 @@ def type_adjustments(
                 reason=record["reason"].strip(),
                 approved_by=record["approved_by"].strip(),
                 source=Source(table.path, line),
+                category=category,
             )
         )
     return tuple(result)
@@ -260,9 +292,12 @@ def assemble(
     tallies: dict[str, Tallies],
     policy: Policy,
     problems: list[Diagnostic],
+    absent_is_empty: bool = False,
 ) -> PeriodData:
     """Type the tables of a period (read from files or given inline) into PeriodData;
-    ``tallies`` holds the metric tables already counted, ``streams`` those still to count."""
+    ``tallies`` holds the metric tables already counted, ``streams`` those still to count.
+    A record table not given is an error unless it is optional (or ``absent_is_empty``: a test
+    case gives only the tables it is about)."""
     employees = tables.get(EMPLOYEES)
     roster = (
         type_roster(employees, policy, problems)
@@ -276,7 +311,19 @@ def assemble(
             counted[name] = tally_stream(stream, name, policy, problems) if stream else {}
     candidates = type_candidates(tables.get(CANDIDATES), roster, problems)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
-    adjustments = type_adjustments(tables.get(ADJUSTMENTS), roster, problems)
+    adjustments = type_adjustments(
+        tables.get(ADJUSTMENTS), roster, problems, policy.adjustment_categories
+    )
+    records: dict[str, RecordSums] = {}
+    for name, record_table in sorted(policy.records.items()):
+        given = tables.get(name)
+        if given is not None:
+            records[name] = sum_records(given, record_table, policy, roster.ids, problems)
+            continue
+        path = os.path.join(folder, f"{name}.csv")
+        if not (record_table.optional or absent_is_empty):
+            problems.append(absent(record_table, path, policy))
+        records[name] = no_records(record_table, path)
     read = [t for t in tables.values() if t is not None]
     read_streams = [s for s in streams.values() if s is not None]
     return PeriodData(
@@ -295,6 +342,7 @@ def assemble(
             for name in counted
             for s in [streams.get(name)]
         },
+        records=records,
     )
 
 
@@ -328,12 +376,14 @@ def count_table(
     raise AssertionError("the csv module never declines")  # pragma: no cover
 
 
-def _read(folder: str, name: str, encoding: str, problems: list[Diagnostic]) -> Table | None:
+def _read(
+    folder: str, name: str, encoding: str, problems: list[Diagnostic], optional: bool = False
+) -> Table | None:
     path, found = find_table(folder, name)
     problems += found
     if found:
         return None
-    if name in OPTIONAL and not os.path.exists(path):
+    if (optional or name in OPTIONAL) and not os.path.exists(path):
         return None
     table, found = read_table(path, encoding)
     problems += found
@@ -353,6 +403,8 @@ def load_period(
         return None, [data_error(Source(folder), f"no data folder for period {period}")]
     problems: list[Diagnostic] = []
     tables = {name: _read(folder, name, encoding, problems) for name in (EMPLOYEES, *OPTIONAL)}
+    for name in sorted(policy.records):  # an absent one is assembled as none, or an error
+        tables[name] = _read(folder, name, encoding, problems, optional=True)
     streams: dict[str, Stream | None] = {}
     tallies: dict[str, Tallies] = {}
     for name in metric_tables(policy):

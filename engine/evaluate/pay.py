@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..data.period import Adjustment, PeriodData
 from ..data.roster import Roster, employed_days_column
-from ..errors import Diagnostic, Kind, error
+from ..errors import Diagnostic, Kind, Severity, error, warning
 from ..formulas import arrow, kernels, values
 from ..formulas.evaluator import Batch
 from ..formulas.kernels import split
@@ -27,7 +27,9 @@ from ..formulas.parse import Formula, FormulaError, MissingValue, Unavailable
 from ..formulas.vectors import Arrow, Const, Fault, Rows, Values, Vector, assemble, to_arrow
 from ..numbers import ZERO
 from ..periods import Period
+from ..policy.checks import ARREARS
 from ..policy.model import Department, LineKind, PayLine, Policy
+from .earlier import YearToDate, months_employed
 from .results import Appraisal, Arrear, LineColumn, Payroll
 
 
@@ -57,9 +59,9 @@ def department_names(
 
 @dataclass(frozen=True)
 class Failure:
-    """A pay line that failed for one employee (the row of the roster)."""
+    """A pay line (or a check) that failed for one employee (the row of the roster)."""
 
-    line: PayLine
+    what: str  # "pay line 'base'", "check 'negative_net'"
     part: Formula
     row: int
     error: FormulaError
@@ -74,6 +76,7 @@ class Names:
         period: Period,
         roster: Roster,
         departments: Mapping[str, Mapping[str, Any]],
+        more: Mapping[str, Callable[[], Vector]] | None = None,
     ):
         self.policy, self.period, self.roster = policy, period, roster
         self.departments = departments  # department → its names
@@ -81,6 +84,14 @@ class Names:
         self.size = len(roster)
         self._codes: Vector | None = None
         self.employed = employed_days_column(roster, period)
+        self.more = more or {}  # names made when first read: records, ytd(x), adjustments
+        self.period_names: dict[str, Any] = {
+            "period_days": Decimal(period.days),
+            "period_year": Decimal(period.year),
+            "period_month": Decimal(period.month),
+            "period_start": period.first_day,
+            "period_end": period.last_day,
+        }
 
     def __call__(self, name: str) -> Vector:
         roster = self.roster
@@ -88,8 +99,10 @@ class Names:
             return roster.column(name)
         if name == "employed_days":
             return self.employed
-        if name == "period_days":
-            return Const(Decimal(self.period.days), self.size)
+        if name in self.period_names:
+            return Const(self.period_names[name], self.size)
+        if name in self.more:
+            return self.more[name]()
         if self.order and name in self.departments[self.order[0]]:
             return self._by_department(name)
         if name in self.policy.parameters:
@@ -132,17 +145,19 @@ def pay_lines(
     policy: Policy,
     names: Names,
     traces: dict[str, list[tuple[str, Any]]] | None = None,
-) -> tuple[dict[str, LineColumn], dict[str, Vector], list[Failure]]:
+) -> tuple[dict[str, LineColumn], dict[str, Vector], list[Failure], Batch]:
     """Every pay line of every employee of ``names``' roster, in dependency order: each line's
-    rounded amounts and whether it applies, each line's exact values (for `explain`), and every
-    failure.  With ``traces``, each line's list receives the names its formulas read on the
-    first row (for `explain`): only what was evaluated, so short-circuited branches stay out."""
+    rounded amounts and whether it applies, each line's exact values (for `explain`), every
+    failure, and the batch (every line a column of it, for the checks).  With ``traces``, each
+    line's list receives the names its formulas read on the first row (for `explain`): only
+    what was evaluated, so short-circuited branches stay out."""
     size = names.size
     batch = Batch(size, names)
     made: dict[str, LineColumn] = {}
     exact: dict[str, Vector] = {}
     failures: list[Failure] = []
     for line in policy.evaluation_order:
+        what = f"pay line '{line.id}'"
         if traces is not None:
             batch.trace = traces.setdefault(line.id, [])
         if line.when is None:
@@ -150,7 +165,7 @@ def pay_lines(
         else:
             condition = policy.compiled(line.when)(batch)
             yes, no, bad = split(condition)
-            failures += [Failure(line, line.when, k, e) for k, e in condition.faults()]
+            failures += [Failure(what, line.when, k, e) for k, e in condition.faults()]
         pieces: list[tuple[Rows, Vector]] = [
             (no, Const(ZERO, no.count)),
             (bad, Const(ZERO, bad.count)),
@@ -159,7 +174,7 @@ def pay_lines(
             value = kernels.amounts(policy.compiled(line.formula)(batch.subset(yes)))
             pieces.append((yes, value))
         amount = assemble(size, pieces)
-        rounded = kernels.round_to(amount, 2, policy.rounding, size)
+        rounded = kernels.round_to(amount, line.places, policy.line_rounding(line), size)
         failed = _failed(rounded, line, yes, failures)
         if failed:
             rounded = _zero_at(rounded, failed)
@@ -169,14 +184,14 @@ def pay_lines(
                                   (bad, Const(False, bad.count))])  # fmt: skip
         made[line.id] = LineColumn(rounded, applies)
     batch.trace = None
-    return {line.id: made[line.id] for line in policy.lines}, exact, failures
+    return {line.id: made[line.id] for line in policy.lines}, exact, failures, batch
 
 
 def _failed(rounded: Vector, line: PayLine, yes: Rows, failures: list[Failure]) -> list[int]:
     """The rows whose line failed (the formula, or its rounding), each failure recorded."""
     found = list(rounded.faults())
     for row, exc in found:
-        failures.append(Failure(line, line.formula, row, exc))
+        failures.append(Failure(f"pay line '{line.id}'", line.formula, row, exc))
     return [row for row, _ in found]
 
 
@@ -198,13 +213,13 @@ def pay_errors(failures: list[Failure], roster: Roster) -> list[Diagnostic]:
     for failure in sorted(failures, key=lambda f: f.row):
         exc = failure.error
         missing = isinstance(exc, MissingValue)
-        grouped[(failure.line.id, exc.message, missing, exc.name)].append(failure)
+        grouped[(failure.what, exc.message, missing, exc.name)].append(failure)
     problems = []
-    for (line_id, message, missing, name), cases in grouped.items():
+    for (what, message, missing, name), cases in grouped.items():
         first = cases[0]
         employee = roster.employee(first.row)
         more = f" (and {len(cases) - 1} more)" if len(cases) > 1 else ""
-        text = f"pay line '{line_id}' for employee {employee.id}{more}: {message}"
+        text = f"{what} for employee {employee.id}{more}: {message}"
         if missing:
             problems.append(error(employee.source, text, Kind.DATA))
         else:
@@ -221,21 +236,12 @@ def _add(columns: list[Vector], size: int) -> Vector:
     return total
 
 
-def _extras(
-    roster: Roster, items: Mapping[str, list[tuple[LineKind, Decimal]]], kind: LineKind
-) -> Vector | None:
-    """Each employee's adjustments and arrears of one kind, summed (None: nobody has any)."""
-    sums: dict[int, Decimal] = {}
-    for emp_id, extras in items.items():
-        at = roster.index(emp_id)
-        if at is None:
-            continue  # arrears of someone who has left are settled by hand
-        for extra_kind, amount in extras:
-            if extra_kind is kind:
-                sums[at] = sums.get(at, ZERO) + amount
-    if not sums:
-        return None
-    column = [sums.get(k, ZERO) for k in range(len(roster))]
+def per_employee(roster: Roster, sums: Mapping[str, Decimal]) -> Vector:
+    """A column over the roster from the sums of the employees who have one (others: 0)."""
+    ids = roster.ids
+    column = [sums.get(emp_id, ZERO) for emp_id in ids] if sums else None
+    if column is None:
+        return Const(ZERO, len(roster))
     if isinstance(roster.columns["id"], Arrow):
         made = to_arrow(column)
         if made is not None:
@@ -243,13 +249,93 @@ def _extras(
     return Values(column)
 
 
+def _signed_sums(items: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = {}
+    for emp_id, amount in items:
+        sums[emp_id] = sums.get(emp_id, ZERO) + amount
+    return sums
+
+
+def more_names(
+    policy: Policy,
+    data: PeriodData,
+    arrears: tuple[Arrear, ...],
+    earlier: YearToDate | None,
+) -> dict[str, Callable[[], Vector]]:
+    """The names made from more than the roster, each when first read: the months employed,
+    the arrears and adjustments of each category, the record sums, and ``ytd(x)``."""
+    roster, period = data.roster, data.period
+    made: dict[str, Callable[[], Vector]] = {
+        "months_employed": lambda: Values(
+            [months_employed(h, period) for h in roster.column("hired_on").values()]
+        ),
+        ARREARS: lambda: per_employee(
+            roster, _signed_sums((a.employee, a.signed) for a in arrears)
+        ),
+    }
+    for category in policy.adjustment_categories:
+        made[f'adjustments("{category}")'] = lambda category=category: per_employee(  # type: ignore[misc]
+            roster,
+            _signed_sums(
+                (a.employee, a.signed) for a in data.adjustments if a.category == category
+            ),
+        )
+    for name, record_sum in policy.record_sums.items():
+        found = data.records.get(record_sum.table)
+        totals = found.totals.get(name, {}) if found is not None else {}
+        made[name] = lambda totals=totals: per_employee(roster, totals)  # type: ignore[misc]
+    for name in policy.earlier_names:
+        if earlier is None:
+            fault = Fault(FormulaError(f"ytd({name}): the earlier periods were not read"))
+            made[f"ytd({name})"] = lambda fault=fault: Const(fault, len(roster))  # type: ignore[misc]
+        else:
+            made[f"ytd({name})"] = lambda name=name: per_employee(  # type: ignore[misc]
+                roster, {e: earlier.total(e, name) for e in earlier.employees(name)}
+            )
+    return made
+
+
+def run_checks(
+    policy: Policy, batch: Batch, roster: Roster, failures: list[Failure]
+) -> tuple[dict[str, tuple[tuple[str, str], ...]], list[Diagnostic]]:
+    """The policy's checks over every employee (the batch holds every line and the totals):
+    the warnings per employee, and one diagnostic per check that fails (an error stops the
+    run), naming the employees."""
+    warned: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    problems: list[Diagnostic] = []
+    ids = roster.ids
+    for check in policy.checks:
+        result = policy.compiled(check.when)(batch)
+        failures += [Failure(f"check '{check.id}'", check.when, k, e) for k, e in result.faults()]
+        yes, _, _ = split(result)
+        rows = yes.positions()
+        if not rows:
+            continue
+        named = ", ".join(ids[k] for k in rows[:NAMED])
+        more = f" and {len(rows) - NAMED} more" if len(rows) > NAMED else ""
+        who = f"employee {named}" if len(rows) == 1 else f"{len(rows)} employees ({named}{more})"
+        text = f"check '{check.id}' fails for {who}: {check.message}"
+        if check.severity is Severity.ERROR:
+            problems.append(error(check.source, text, Kind.DATA))
+        else:
+            problems.append(warning(check.source, text, Kind.DATA))
+            for k in rows:
+                warned[ids[k]].append((check.id, check.message))
+    return {k: tuple(v) for k, v in warned.items()}, problems
+
+
+#: Employees named in a check's message (the others are counted).
+NAMED = 5
+
+
 def pay(
     policy: Policy,
     data: PeriodData,
     appraisals: Mapping[str, Appraisal],
     arrears: tuple[Arrear, ...] = (),
+    earlier: YearToDate | None = None,
 ) -> tuple[Payroll, list[Diagnostic]]:
-    """Every employee's pay lines, adjustments, arrears and totals."""
+    """Every employee's pay lines, adjustments, arrears, totals and checks."""
     roster = data.roster
     staffed = roster.headcount()  # the departments someone is paid in (a test case: a few)
     departments = {
@@ -257,8 +343,9 @@ def pay(
         for d in policy.departments.values()
         if d.id in staffed
     }
-    names = Names(policy, data.period, roster, departments)
-    lines, _, failures = pay_lines(policy, names)
+    more = more_names(policy, data, arrears, earlier)
+    names = Names(policy, data.period, roster, departments, more)
+    lines, _, failures, batch = pay_lines(policy, names)
     size = len(roster)
     adjustments: dict[str, list[Adjustment]] = defaultdict(list)
     for adjustment in data.adjustments:
@@ -266,20 +353,23 @@ def pay(
     arrears_of: dict[str, list[Arrear]] = defaultdict(list)
     for arrear in arrears:
         arrears_of[arrear.employee].append(arrear)
-    extras: dict[str, list[tuple[LineKind, Decimal]]] = defaultdict(list)
-    for emp_id, items in adjustments.items():
-        extras[emp_id] += [(x.kind, x.amount) for x in items]
-    for emp_id, carried in arrears_of.items():
-        extras[emp_id] += [(x.kind, x.amount) for x in carried]
     sums = []
-    for kind in LineKind:
+    for kind in (LineKind.EARNING, LineKind.DEDUCTION):
         column = _add([lines[x.id].amounts for x in policy.lines if x.kind is kind], size)
-        extra = _extras(roster, extras, kind)
-        if extra is not None:
-            column = kernels.operator(ast.Add, [column, extra], size)
+        extra = [(a.employee, a.amount) for a in data.adjustments if a.kind is kind]
+        extra += [(a.employee, a.amount) for a in arrears if a.kind is kind]
+        if extra:
+            column = kernels.operator(ast.Add, [column, per_employee(roster, _signed_sums(extra))],
+                                      size)  # fmt: skip
         sums.append(column)
     gross, deductions = sums
     net = kernels.operator(ast.Sub, [gross, deductions], size)
+    problems: list[Diagnostic] = []
+    warned: dict[str, tuple[tuple[str, str], ...]] = {}
+    if policy.checks:
+        for name, column in (("gross", gross), ("deductions", deductions), ("net", net)):
+            batch.set(name, column)
+        warned, problems = run_checks(policy, batch, roster, failures)
     payroll = Payroll(
         policy,
         roster,
@@ -288,8 +378,19 @@ def pay(
         (gross, deductions, net),
         {k: tuple(v) for k, v in adjustments.items()},
         {k: tuple(v) for k, v in arrears_of.items()},
+        warned,
     )
-    return payroll, pay_errors(failures, roster)
+    return payroll, pay_errors(failures, roster) + problems
 
 
-__all__ = ["Failure", "Names", "department_names", "pay", "pay_errors", "pay_lines"]
+__all__ = [
+    "Failure",
+    "Names",
+    "department_names",
+    "more_names",
+    "pay",
+    "pay_errors",
+    "pay_lines",
+    "per_employee",
+    "run_checks",
+]

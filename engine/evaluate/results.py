@@ -131,6 +131,7 @@ class LineResult(NamedTuple):
     kind: LineKind
     amount: Decimal
     applies: bool  # False when the line's `when` is false: 0.00 and left off the slip
+    places: int = 2  # the line's rounding unit: 10^-places
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ class Arrear:
     paid: Decimal
     due: Decimal
     version: str
+
+    @property
+    def signed(self) -> Decimal:
+        """The amount as it changes net pay (a clawback negative)."""
+        return self.amount if self.kind is LineKind.EARNING else -self.amount
 
     @property
     def label(self) -> str:
@@ -172,6 +178,17 @@ class EmployeeResult:
     gross: Decimal
     deductions: Decimal
     net: Decimal
+    warnings: tuple[tuple[str, str], ...] = ()  # the policy checks that warn: (id, message)
+
+    @property
+    def paid_lines(self) -> tuple[LineResult, ...]:
+        """The lines that count in gross or deductions."""
+        return tuple(x for x in self.lines if x.kind.paid)
+
+    @property
+    def values(self) -> tuple[LineResult, ...]:
+        """The intermediate values: computed and shown, not paid."""
+        return tuple(x for x in self.lines if not x.kind.paid)
 
 
 @dataclass(frozen=True)
@@ -195,12 +212,14 @@ class Payroll(Mapping[str, EmployeeResult]):
         totals: tuple[Vector, Vector, Vector],
         adjustments: Mapping[str, tuple[Adjustment, ...]],
         arrears: Mapping[str, tuple[Arrear, ...]],
+        warnings: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
     ):
         self.policy, self.roster, self.employed_days = policy, roster, employed_days
         self.lines = lines  # by line id, in the policy's order
         self.gross, self.deductions, self.net = totals
         self.adjustments = adjustments  # by employee: the few who have some
         self.arrears = arrears
+        self.warnings = warnings or {}  # by employee: the few a check warns about
 
     def __len__(self) -> int:
         return len(self.roster)
@@ -260,6 +279,7 @@ class Payroll(Mapping[str, EmployeeResult]):
                     line.kind,
                     columns[f"amount {line.id}"][at],
                     bool(columns[f"applies {line.id}"][at]),
+                    line.places,
                 )
                 for line in self.policy.lines
             ),
@@ -268,6 +288,7 @@ class Payroll(Mapping[str, EmployeeResult]):
             gross=columns["gross"][at],
             deductions=columns["deductions"][at],
             net=columns["net"][at],
+            warnings=self.warnings.get(employee.id, ()),
         )
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal]:

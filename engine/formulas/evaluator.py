@@ -12,6 +12,7 @@ records every name it reads on a row, in the order the formula reads it.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import decimal
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from ..numbers import CONTEXT, Rounding
 from . import kernels, values
 from .kernels import split
-from .parse import Formula, FormulaError, StepTable, Unavailable
+from .parse import BandTable, Formula, FormulaError, StepTable, Unavailable
 from .vectors import Const, Fault, Rows, Values, Vector, assemble
 
 Node = Callable[["Batch"], Vector]
@@ -128,8 +129,25 @@ class _Compiler:
             operand = self.node(args[0])
             rounding = self.rounding
             return lambda batch: kernels.round_to(operand(batch), places, rounding, batch.size)
+        if name in values.ROUNDING_FUNCTIONS:
+            mode = values.ROUNDING_FUNCTIONS[name]
+            digits = int(args[1].value) if len(args) == 2 else 0  # type: ignore[attr-defined]
+            inner = self.node(args[0])
+            return lambda batch: kernels.round_to(inner(batch), digits, mode, batch.size, name)
         if name == "step":
             return self._step(self.node(args[0]), self.node(args[1]))
+        if name == "band":
+            column = args[2].value  # type: ignore[attr-defined]  # a checked literal
+            return self._band(self.node(args[0]), self.node(args[1]), column)
+        if name == "date":
+            day = dt.date.fromisoformat(args[0].value)  # type: ignore[attr-defined]  # checked
+            return lambda batch: Const(day, batch.size)
+        if name == "ytd":
+            read = f"ytd({args[0].id})"  # type: ignore[attr-defined]  # a checked name
+            return lambda batch: batch.get(read)
+        if name == "adjustments":
+            category = f'adjustments("{args[0].value}")'  # type: ignore[attr-defined]
+            return lambda batch: batch.get(category)
         if name == "prorate":
             amount = self.node(args[0])
 
@@ -157,6 +175,26 @@ class _Compiler:
                     chosen = tables.value
                     return kernels.apply(lambda v: values.step(chosen, v), fast, [at], batch.size)
             return kernels.apply(values.step, None, [tables, at], batch.size)
+
+        return run
+
+    @staticmethod
+    def _band(table: Node, x: Node, column: str) -> Node:
+        made: dict[int, tuple[BandTable, kernels.Fast | None]] = {}  # per table: its kernel
+
+        def run(batch: Batch) -> Vector:
+            tables, at = table(batch), x(batch)
+            if isinstance(tables, Const) and isinstance(tables.value, BandTable):
+                chosen = tables.value
+                key = id(chosen)
+                if key not in made:
+                    made[key] = (chosen, kernels.fast_band(chosen, column))
+                return kernels.apply(
+                    lambda v: values.band(chosen, v, column), made[key][1], [at], batch.size
+                )
+            return kernels.apply(
+                lambda t, v: values.band(t, v, column), None, [tables, at], batch.size
+            )
 
         return run
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..numbers import Rounding
 from . import arrow, values
-from .parse import FormulaError, StepTable
+from .parse import BandTable, FormulaError, StepTable
 from .vectors import (
     MAX_DIGITS,
     Arrow,
@@ -318,7 +318,13 @@ def _fast_extreme(least: bool) -> Fast:
     return kernel
 
 
-_ARROW_ROUNDING = {Rounding.HALF_UP: "half_towards_infinity", Rounding.HALF_EVEN: "half_to_even"}
+_ARROW_ROUNDING = {
+    Rounding.HALF_UP: "half_towards_infinity",
+    Rounding.HALF_EVEN: "half_to_even",
+    Rounding.FLOOR: "down",
+    Rounding.CEILING: "up",
+    Rounding.TRUNCATE: "towards_zero",
+}
 
 
 def fast_round(places: int, mode: Rounding) -> Fast:
@@ -384,6 +390,35 @@ def fast_step(table: StepTable) -> Fast | None:
     return kernel
 
 
+def fast_band(table: BandTable, column: str) -> Fast | None:
+    """The arrow kernel of ``band(table, x, "column")`` for one band table and column, or None
+    where arrow cannot hold its values."""
+    found = table.column(column)
+    if found is None or any(decimal_shape(v) is None for v in (*table.bounds, *found)):
+        return None
+    results = _values_arrow(Values(list(found)))
+    if results is None:
+        return None
+
+    def kernel(x: Operand) -> Arrow | None:
+        if not _numbers(x) or not x.array:
+            return None
+        pa, pc = arrow.pa, arrow.pc
+        if not table.bounds:
+            chosen = pa.repeat(pa.scalar(0, pa.int32()), len(x.data))
+        else:
+            common = _common(x, Operand(pa.array(list(table.bounds))))
+            at = x.data.cast(common)
+            chosen = None
+            for bound in table.bounds:  # the row: how many upper bounds x is above
+                above = pc.greater(at, pa.scalar(bound).cast(common)).cast(pa.int32())
+                chosen = above if chosen is None else pc.add(chosen, above)
+        exps = None if results.exps is None else pc.take(results.exps, chosen)
+        return Arrow(pc.take(results.data, chosen), exps)
+
+    return kernel
+
+
 def _values_arrow(vector: Values) -> Arrow | None:
     from .vectors import to_arrow
 
@@ -439,10 +474,12 @@ def operator(op: type, vectors: Sequence[Vector], size: int) -> Vector:
     return apply(values.OPERATORS[op], FAST.get(op), vectors, size)
 
 
-def round_to(vector: Vector, places: int, mode: Rounding, size: int) -> Vector:
-    """``round(x, n)`` over a column."""
+def round_to(
+    vector: Vector, places: int, mode: Rounding, size: int, symbol: str = "round"
+) -> Vector:
+    """``round(x, n)`` (and ``floor``, ``ceil``, ``truncate``) over a column."""
     return apply(
-        lambda x: values.rounded(x, places, mode), fast_round(places, mode), [vector], size
+        lambda x: values.rounded(x, places, mode, symbol), fast_round(places, mode), [vector], size
     )
 
 

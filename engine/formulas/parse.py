@@ -10,6 +10,7 @@ every number literal into a :class:`~decimal.Decimal` from its own text, and bou
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -26,16 +27,27 @@ MAX_ROUND_PLACES = 10
 #: Functions a pay formula may call, with how many arguments each takes (min, max).
 PAY_FUNCTIONS: dict[str, tuple[int, int]] = {
     "step": (2, 2),
+    "band": (3, 3),
     "prorate": (1, 1),
     "min": (2, 50),
     "max": (2, 50),
     "abs": (1, 1),
     "round": (2, 2),
+    "floor": (1, 2),
+    "ceil": (1, 2),
+    "truncate": (1, 2),
+    "date": (1, 1),
+    "ytd": (1, 1),
+    "adjustments": (1, 1),
 }
-#: Functions a metric's `success` or `weight` may call (no parameters, no employee).
+#: Functions a metric's `success` or `weight`, a record's `sum` or `when`, may call (no
+#: parameters, no employee, no earlier period).
 ROW_FUNCTIONS: dict[str, tuple[int, int]] = {
-    name: PAY_FUNCTIONS[name] for name in ("min", "max", "abs", "round")
+    name: PAY_FUNCTIONS[name]
+    for name in ("min", "max", "abs", "round", "floor", "ceil", "truncate", "date")
 }
+#: The functions whose second argument, when given, is a literal number of decimal places.
+PLACES = ("round", "floor", "ceil", "truncate")
 
 _LITERAL = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
 
@@ -93,6 +105,19 @@ class StepTable:
 
 
 @dataclass(frozen=True)
+class BandTable:
+    """A band table, written like a published tax table: each row has an inclusive upper bound
+    (the last row none: everything above) and a value per column."""
+
+    bounds: tuple[Decimal, ...]  # the upper bounds, ascending: one fewer than the rows
+    columns: tuple[tuple[str, tuple[Decimal, ...]], ...]  # column → its value in each row
+
+    def column(self, name: str) -> tuple[Decimal, ...] | None:
+        """A column's values, row by row."""
+        return dict(self.columns).get(name)
+
+
+@dataclass(frozen=True)
 class Formula:
     """A checked, parsed formula: evaluate it many times with :class:`Evaluator`."""
 
@@ -102,10 +127,16 @@ class Formula:
     names: tuple[tuple[str, int], ...]  # every name used, with the offset of its first use
     calls: tuple[tuple[str, int, tuple[ast.expr, ...]], ...]
     locate: Callable[[int], Source] = field(repr=False, compare=False)
+    earlier: tuple[tuple[str, int], ...] = ()  # names read in earlier periods: ytd(name)
 
     def at(self, offset: int) -> Source:
         """The source of the formula's ``offset``-th character (its start, where unknown)."""
         return self.locate(offset)
+
+    def node_at(self, node: ast.AST) -> Source:
+        """The source of a node of the formula's tree."""
+        text = self.text.strip()
+        return self.at(len(self.text) - len(self.text.lstrip()) + _offsets(text)(node))
 
     def name_at(self, name: str) -> Source:
         """Where ``name`` is first used in the formula (the formula's start, if it is not)."""
@@ -180,10 +211,17 @@ def compile_formula(
     if problems:
         return None, problems
     _decimal_literals(tree, text.strip(), offset_of)
-    # Function names are not data names.
+    # Function names are not data names; a name read year to date is of earlier periods.
     function_names = {name for name, _, _ in calls}
     for name in function_names:
         names.pop(name, None)
+    earlier: dict[str, int] = {}
+    for name, where, args in calls:
+        if name == "ytd":
+            read = args[0].id  # type: ignore[attr-defined]  # checked: a name
+            earlier.setdefault(read, where + len("ytd("))
+            if not any(isinstance(n, ast.Name) and n.id == read for n in _outside_ytd(tree)):
+                names.pop(read, None)
     return Formula(
         text=text,
         tree=tree,
@@ -191,7 +229,21 @@ def compile_formula(
         names=tuple(sorted(names.items(), key=lambda item: item[1])),
         calls=tuple(calls),
         locate=locate,
+        earlier=tuple(sorted(earlier.items(), key=lambda item: item[1])),
     ), []
+
+
+def _outside_ytd(tree: ast.AST) -> list[ast.AST]:
+    """The nodes of a tree that are not the argument of a ytd() call."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ytd":
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _syntax_error(text: str, exc: SyntaxError, locate: Callable[[int], Source]) -> Diagnostic:
@@ -279,21 +331,48 @@ def _check_node(
         if not low <= len(node.args) <= high:
             wanted = str(low) if low == high else f"{low} or more"
             return f"{name}() takes {wanted} arguments, got {len(node.args)}"
-        if name == "round":
-            places = node.args[1]
-            if not (
-                isinstance(places, ast.Constant)
-                and isinstance(places.value, int)
-                and not isinstance(places.value, bool)
-                and 0 <= places.value <= MAX_ROUND_PLACES
-            ):
-                return f"round(x, n): n must be a whole number from 0 to {MAX_ROUND_PLACES}"
-        if name == "step" and not isinstance(node.args[0], ast.Name):
-            return "step(table, x): the first argument must be the name of a step table"
-        return None
+        return _check_call(name, node.args)
     if type(node) in _FORBIDDEN_WORDS:
         return f"{_FORBIDDEN_WORDS[type(node)]} is not allowed in a formula"
     return f"'{type(node).__name__}' is not allowed in a formula"
+
+
+def _text_literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _check_call(name: str, args: list[ast.expr]) -> str | None:
+    """Why a call of a listed function is not allowed, or None (its literal arguments)."""
+    if name in PLACES and len(args) == 2:
+        places = args[1]
+        if not (
+            isinstance(places, ast.Constant)
+            and isinstance(places.value, int)
+            and not isinstance(places.value, bool)
+            and 0 <= places.value <= MAX_ROUND_PLACES
+        ):
+            return f"{name}(x, n): n must be a whole number from 0 to {MAX_ROUND_PLACES}"
+    if name == "step" and not isinstance(args[0], ast.Name):
+        return "step(table, x): the first argument must be the name of a step table"
+    if name == "band":
+        if not isinstance(args[0], ast.Name):
+            return 'band(table, x, "column"): the first argument must be the name of a band table'
+        column = _text_literal(args[2])
+        if column is None or not re.fullmatch(r"[a-z][a-z0-9_]*", column):
+            return 'band(table, x, "column"): the column must be written in quotes, like "rate"'
+    if name == "date":
+        text = _text_literal(args[0])
+        if text is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return 'date("YYYY-MM-DD"): write the date in quotes, like date("2024-01-01")'
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            return f'date("{text}"): not a calendar date'
+    if name == "ytd" and not isinstance(args[0], ast.Name):
+        return "ytd(x): x must be the name of a pay line, a value, gross, deductions or net"
+    if name == "adjustments" and _text_literal(args[0]) is None:
+        return 'adjustments("category"): write the category in quotes, like "taxable"'
+    return None
 
 
 def _literal_text(node: ast.AST, text: str, offset_of: Callable[[ast.AST], int]) -> str:
@@ -318,7 +397,8 @@ def _decimal_literals(tree: ast.expr, text: str, offset_of: Callable[[ast.AST], 
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id == "round"
+            and node.func.id in PLACES
+            and len(node.args) == 2
         ):
             keep.add(id(node.args[1]))
     for node in ast.walk(tree):

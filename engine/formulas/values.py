@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..numbers import Rounding
-from .parse import FormulaError, MissingValue, StepTable, Unavailable
+from .parse import BandTable, FormulaError, MissingValue, StepTable, Unavailable
 
 #: What a name, an operator or a function of a formula gives for one row: a number, a
-#: condition, a text, a date, a step table (a parameter), or nothing (an empty cell).
-Value = Decimal | bool | str | dt.date | StepTable | None
+#: condition, a text, a date, a step or band table (a parameter), or nothing (an empty cell).
+Value = Decimal | bool | str | dt.date | StepTable | BandTable | None
 
 
 def describe(value: object) -> str:
@@ -39,6 +39,8 @@ def describe(value: object) -> str:
         return f"the text {value!r}"
     if isinstance(value, StepTable):
         return "a step table"
+    if isinstance(value, BandTable):
+        return "a band table"
     return type(value).__name__  # pragma: no cover - no other values exist
 
 
@@ -88,6 +90,8 @@ def _comparable(left: Value, right: Value, symbol: str) -> None:
         raise FormulaError(f"'{symbol}' cannot order {describe(left)}; only == and != apply")
     if kinds[0] is StepTable:
         raise FormulaError("a step table cannot be compared; use step(table, x)")
+    if kinds[0] is BandTable:
+        raise FormulaError('a band table cannot be compared; use band(table, x, "column")')
 
 
 def _compare(symbol: str, fn: Callable[[Any, Any], bool]) -> Callable[[Value, Value], bool]:
@@ -156,6 +160,20 @@ def step(table: Value, x: Value) -> Decimal:
     return found
 
 
+def band(table: Value, x: Value, column: str) -> Decimal:
+    """``band(table, x, "column")``: the column's value in the first row whose upper bound is
+    x or more (the last row: everything above)."""
+    if not isinstance(table, BandTable):
+        raise FormulaError(f'band(table, x, "{column}"): the table is {describe(table)}, not a '
+                           "band table")  # fmt: skip
+    at = number(x, "band")
+    found = table.column(column)
+    if found is None:
+        raise FormulaError(f"band(): the table has no column '{column}'")
+    row = next((k for k, bound in enumerate(table.bounds) if at <= bound), len(table.bounds))
+    return found[row]
+
+
 def prorate(x: Value, days: Value, period_days: Value) -> Decimal:
     """``prorate(x)``: x × employed_days ÷ period_days."""
     if not isinstance(days, Decimal) or not isinstance(period_days, Decimal):
@@ -180,10 +198,19 @@ def absolute(value: Value) -> Decimal:
     return abs(number(value, "abs"))
 
 
-def rounded(value: Value, places: int, mode: Rounding) -> Decimal:
-    """``round(x, n)`` with the policy's rounding mode (n is a checked literal)."""
+def rounded(value: Value, places: int, mode: Rounding, symbol: str = "round") -> Decimal:
+    """``round(x, n)`` with the policy's rounding mode, ``floor``, ``ceil``, ``truncate`` with
+    theirs (n is a checked literal)."""
     exponent = Decimal(1).scaleb(-places)
-    return number(value, "round").quantize(exponent, rounding=mode.decimal)
+    return number(value, symbol).quantize(exponent, rounding=mode.decimal)
+
+
+#: The rounding mode of each rounding function other than round() (the policy's).
+ROUNDING_FUNCTIONS = {
+    "floor": Rounding.FLOOR,
+    "ceil": Rounding.CEILING,
+    "truncate": Rounding.TRUNCATE,
+}
 
 
 #: The functions of SPEC.md that take only values (step, prorate and round have their own

@@ -3,6 +3,7 @@ with every formula compiled (``model``) → meaning checked (``checks``) → the
 folder and the one in force (``versions``)."""
 
 from .model import (
+    Check,
     Customer,
     Department,
     FieldKind,
@@ -11,11 +12,14 @@ from .model import (
     PayLine,
     Policy,
     Promotion,
+    RecordSum,
+    RecordTable,
     VoteGate,
 )
 from .versions import PolicySet, load_policies, load_policy_file, load_version, version_in_force
 
 __all__ = [
+    "Check",
     "Customer",
     "Department",
     "FieldKind",
@@ -25,6 +29,8 @@ __all__ = [
     "Policy",
     "PolicySet",
     "Promotion",
+    "RecordSum",
+    "RecordTable",
     "VoteGate",
     "load_policies",
     "load_policy_file",

@@ -8,21 +8,38 @@ reports every problem at once.
 
 from __future__ import annotations
 
+import ast
 import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
 from ..errors import Diagnostic, error, suggest, warning
-from ..formulas import StepTable
-from .model import Policy
+from ..formulas import Formula, StepTable
+from ..formulas.parse import BandTable
+from .model import FieldKind, Policy, places_of
 from .yamlread import Path
 
 #: Names every pay formula may use besides parameters, fields, metrics and earlier lines.
-EMPLOYEE_NAMES = ("id", "name", "department", "role")
+EMPLOYEE_NAMES = ("id", "name", "department", "role", "hired_on", "left_on", "months_employed")
 DEPARTMENT_NAMES = ("score", "target_met", "has_customer")
-PERIOD_NAMES = ("period_days", "employed_days")
-RESERVED = frozenset(EMPLOYEE_NAMES + DEPARTMENT_NAMES + PERIOD_NAMES + ("hired_on", "left_on"))
+PERIOD_NAMES = (
+    "period_days",
+    "employed_days",
+    "period_year",
+    "period_month",
+    "period_start",
+    "period_end",
+)
+#: Known once every line is computed: read in a check, or year to date (``ytd(net)``).
+TOTALS = ("gross", "deductions", "net")
+#: The arrears this period carries for an employee (earnings positive, clawbacks negative).
+ARREARS = "arrears"
+RESERVED = frozenset(EMPLOYEE_NAMES + DEPARTMENT_NAMES + PERIOD_NAMES + TOTALS + (ARREARS,))
+#: The names of the period, and what each is, for the static check of comparisons.
+DATE_NAMES = frozenset({"hired_on", "left_on", "period_start", "period_end"})
+TEXT_NAMES = frozenset({"id", "name", "department", "role"})
 
 
 def check_customers(policy: Policy) -> list[Diagnostic]:
@@ -163,6 +180,110 @@ def check_step_tables(policy: Policy) -> list[Diagnostic]:
     return problems
 
 
+def check_band_tables(policy: Policy) -> list[Diagnostic]:
+    """Band tables: every row but the last has an upper bound, ascending; the last has none (it
+    holds everything above); every row has the same columns."""
+    problems: list[Diagnostic] = []
+    doc = policy.doc
+    for name, value in (doc.data.get("parameters") or {}).items():
+        if not (isinstance(value, list) and value and isinstance(value[0], dict)):
+            continue
+        columns = sorted(set(value[0]) - {"up_to"})
+        if not columns:
+            problems.append(
+                error(
+                    doc.at(("parameters", name, 0)),
+                    f"band table '{name}': a row needs a "
+                    "column besides up_to, like {up_to: 36000, rate: 0.03}",
+                )
+            )
+        previous = None
+        for i, row in enumerate(value):
+            last = i == len(value) - 1
+            if not isinstance(row, dict):
+                problems.append(
+                    error(
+                        doc.at(("parameters", name, i)),
+                        f"band table '{name}': every row is {{up_to: ..., ...}}",
+                    )
+                )
+                continue
+            if last and "up_to" in row:
+                problems.append(
+                    error(
+                        doc.at(("parameters", name, i, "up_to")),
+                        f"band table '{name}': the "
+                        "last row holds everything above the row before; remove its up_to",
+                    )
+                )
+            if not last and "up_to" not in row:
+                problems.append(
+                    error(
+                        doc.at(("parameters", name, i)),
+                        f"band table '{name}': row {i + 1} "
+                        "needs up_to (only the last row is open-ended)",
+                    )
+                )
+            bound = row.get("up_to")
+            if bound is not None and previous is not None and bound <= previous:
+                problems.append(
+                    error(
+                        doc.at(("parameters", name, i, "up_to")),
+                        f"band table '{name}': "
+                        f"up_to {bound} is not above the row before ({previous}); write the "
+                        "rows from the lowest band up",
+                    )
+                )
+            previous = bound if bound is not None else previous
+            other = sorted(set(row) - {"up_to"})
+            if other != columns:
+                problems.append(
+                    error(
+                        doc.at(("parameters", name, i)),
+                        f"band table '{name}': row {i + 1} "
+                        f"has the columns {', '.join(other) or 'none'}; the first row has "
+                        f"{', '.join(columns)}",
+                    )
+                )
+    return problems
+
+
+def check_line_units(policy: Policy) -> list[Diagnostic]:
+    """A line's rounding unit is a power of ten: 1, 0.1, 0.01, ..."""
+    problems: list[Diagnostic] = []
+    for i, spec in enumerate(policy.doc.data["pay"]["lines"]):
+        unit = spec.get("unit")
+        if unit is not None and places_of(unit) is None:
+            problems.append(
+                error(
+                    policy.doc.at(("pay", "lines", i, "unit")),
+                    f"pay line '{spec['id']}': "
+                    f"unit {unit} is not a power of ten; write 1 (the whole yuan), 0.1 or 0.01 "
+                    "(the cent)",
+                )
+            )
+    return problems
+
+
+def check_records(policy: Policy) -> list[Diagnostic]:
+    """A record sum is a sum or a count, not both; a count's rows are those where it is true."""
+    problems: list[Diagnostic] = []
+    for table in policy.records.values():
+        spec = policy.doc.data["records"][table.name]["sums"]
+        for record_sum in table.sums:
+            given = [k for k in ("sum", "count") if k in spec[record_sum.name]]
+            if len(given) != 1:
+                problems.append(
+                    error(
+                        record_sum.source,
+                        f"record sum '{record_sum.name}' of table "
+                        f"'{table.name}': give either sum: (a formula over each row) or "
+                        "count: (a condition), " + ("not both" if given else "one of them"),
+                    )
+                )
+    return problems
+
+
 def check_names(policy: Policy) -> list[Diagnostic]:
     """Names are declared once, and every name a pay formula reads exists."""
     problems: list[Diagnostic] = []
@@ -194,39 +315,154 @@ def check_names(policy: Policy) -> list[Diagnostic]:
         seen_lines.add(line_id)
         declare(line_id, "pay line", ("pay", "lines", i, "id"))
 
+    for table in policy.records.values():
+        for record_sum in table.sums:
+            declare(record_sum.name, "record sum", ("records", table.name, "sums", record_sum.name))
     known = set(owners)
     for line in policy.lines:
         for part, formula in (("formula", line.formula), ("when", line.when)):
-            if formula is None:
-                continue
-            for name, offset in formula.names:
-                if name == line.id:
-                    problems.append(
-                        error(
-                            formula.at(offset),
-                            f"pay line '{line.id}' uses itself in its {part}",
-                        )
+            if formula is not None:
+                problems += _formula_names(
+                    policy, formula, f"the {part} of pay line '{line.id}'", known, line.id
+                )
+    seen_checks: set[str] = set()
+    for i, check in enumerate(policy.checks):
+        if check.id in seen_checks:
+            problems.append(
+                error(doc.at(("checks", i, "id")), f"check '{check.id}' is defined twice")
+            )
+        seen_checks.add(check.id)
+        problems += _formula_names(policy, check.when, f"check '{check.id}'", known, None)
+    return problems
+
+
+def _formula_names(
+    policy: Policy, formula: Formula, where: str, known: set[str], line_id: str | None
+) -> list[Diagnostic]:
+    """Every name a pay formula (a line's, or a check's when ``line_id`` is None) reads is known,
+    and each function is given what it reads: a step or band table, a line year to date, a
+    declared adjustment category."""
+    problems: list[Diagnostic] = []
+    for name, offset in formula.names:
+        if line_id is not None and name == line_id:
+            problems.append(
+                error(
+                    formula.at(offset),
+                    f"pay line '{line_id}' uses itself in its {where.split(' ')[1]}",
+                )
+            )
+        elif line_id is not None and name in TOTALS:
+            problems.append(
+                error(
+                    formula.at(offset),
+                    f"'{name}' is known only once every line is computed: "
+                    f"read it in a check, or year to date as ytd({name})",
+                )
+            )
+        elif name not in known:
+            problems.append(
+                error(
+                    formula.at(offset),
+                    f"unknown name '{name}' in {where}{suggest(name, known - {line_id or ''})}",
+                )
+            )
+    lines = set(policy.lines_by_id)
+    for fn, offset, args in formula.calls:
+        if fn in ("step", "band"):
+            problems += _table_call(policy, formula, fn, offset, args, known)
+        elif fn == "ytd":
+            read = getattr(args[0], "id", "")
+            if read not in lines and read not in (*TOTALS, ARREARS):
+                problems.append(
+                    error(
+                        formula.at(offset + len("ytd(")),
+                        f"ytd({read}): year to date is "
+                        "kept for the pay lines, gross, deductions, net and arrears"
+                        f"{suggest(read, sorted(lines))}",
                     )
-                elif name not in known:
-                    problems.append(
-                        error(
-                            formula.at(offset),
-                            f"unknown name '{name}' in the {part} of pay line '{line.id}'"
-                            f"{suggest(name, known - {line.id})}",
-                        )
+                )
+        elif fn == "adjustments":
+            category = getattr(args[0], "value", "")
+            declared = policy.adjustment_categories
+            if category not in declared:
+                hint = (
+                    suggest(category, declared) or f"; declared: {', '.join(declared)}"
+                    if declared
+                    else "; declare the categories under adjustment_categories"
+                )
+                problems.append(
+                    error(
+                        formula.at(offset),
+                        f'adjustments("{category}"): no such adjustment category{hint}',
                     )
-            for fn, offset, args in formula.calls:
-                if fn != "step":
-                    continue
-                table = getattr(args[0], "id", "")
-                if table in known and not isinstance(policy.parameters.get(table), StepTable):
-                    tables = [n for n, v in policy.parameters.items() if isinstance(v, StepTable)]
-                    problems.append(
-                        error(
-                            formula.at(offset),
-                            f"step(): '{table}' is not a step table{suggest(table, tables)}",
-                        )
-                    )
+                )
+    problems += _compared_kinds(policy, formula)
+    return problems
+
+
+def _table_call(
+    policy: Policy,
+    formula: Formula,
+    fn: str,
+    offset: int,
+    args: tuple[ast.expr, ...],
+    known: set[str],
+) -> list[Diagnostic]:
+    """step(table, x) reads a step table, band(table, x, "column") a column of a band table."""
+    wanted = StepTable if fn == "step" else BandTable
+    table = getattr(args[0], "id", "")
+    value = policy.parameters.get(table)
+    if table in known and not isinstance(value, wanted):
+        tables = [n for n, v in policy.parameters.items() if isinstance(v, wanted)]
+        what = "a step table" if fn == "step" else "a band table"
+        return [
+            error(formula.at(offset), f"{fn}(): '{table}' is not {what}{suggest(table, tables)}")
+        ]
+    if isinstance(value, BandTable):
+        column = getattr(args[2], "value", "")
+        names = [n for n, _ in value.columns]
+        if column not in names:
+            return [
+                error(
+                    formula.at(offset),
+                    f"band(): table '{table}' has no column "
+                    f"'{column}'{suggest(column, names) or '; columns: ' + ', '.join(names)}",
+                )
+            ]
+    return []
+
+
+def _kind_of(policy: Policy, node: ast.expr) -> str | None:
+    """What a formula node is, where that is known without data: "date", "text", or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "text"
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "date":
+        return "date"
+    if isinstance(node, ast.Name):
+        field = policy.employee_fields.get(node.id)
+        if node.id in DATE_NAMES or field is FieldKind.DATE:
+            return "date"
+        if node.id in TEXT_NAMES or field is FieldKind.TEXT:
+            return "text"
+    return None
+
+
+def _compared_kinds(policy: Policy, formula: Formula) -> list[Diagnostic]:
+    """A date compared with a text is never meant (``hired_on >= "2024-01-01"``): found here,
+    before any data is read."""
+    problems: list[Diagnostic] = []
+    for node in ast.walk(formula.tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        for left, right in itertools.pairwise(operands):
+            kinds = {_kind_of(policy, left), _kind_of(policy, right)}
+            if kinds == {"date", "text"}:
+                text = next((str(n.value) for n in (left, right) if isinstance(n, ast.Constant)),
+                            None)  # fmt: skip
+                fix = f'; write date("{text}")' if text is not None else ""
+                message = f"a date is compared with a text{fix}"
+                problems.append(error(formula.node_at(node), message))
     return problems
 
 
@@ -281,6 +517,9 @@ def check_policy(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
         check_customers(policy)
         + check_metrics_used(policy)
         + check_step_tables(policy)
+        + check_band_tables(policy)
+        + check_line_units(policy)
+        + check_records(policy)
         + check_names(policy)
     )
     ordered, cycle = check_line_order(policy)

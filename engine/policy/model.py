@@ -14,9 +14,10 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Source
+from ..errors import Diagnostic, Severity, Source
 from ..formulas import PAY_FUNCTIONS, ROW_FUNCTIONS, Formula, StepTable, compile_formula
 from ..formulas.evaluator import Node, compile_node
+from ..formulas.parse import BandTable
 from ..numbers import Rounding
 from ..periods import Period
 from .yamlread import Path, YamlDoc
@@ -27,6 +28,12 @@ class LineKind(StrEnum):
 
     EARNING = "earning"
     DEDUCTION = "deduction"
+    VALUE = "value"  # a pay line only: computed and shown, not paid
+
+    @property
+    def paid(self) -> bool:
+        """Whether the amount counts in gross or deductions."""
+        return self is not LineKind.VALUE
 
 
 class FieldKind(StrEnum):
@@ -108,6 +115,59 @@ class PayLine:
     formula: Formula
     when: Formula | None
     source: Source
+    rounding: Rounding | None = None  # its own rounding mode (None: the policy's)
+    places: int = 2  # rounded to 10^-places: 2 is the cent, 0 the whole yuan
+    settled: bool = False  # final once paid: a closed month is never revalued on it
+
+    @property
+    def formulas(self) -> tuple[Formula, ...]:
+        """The line's formulas: its amount, and its condition if it has one."""
+        return (self.formula,) if self.when is None else (self.formula, self.when)
+
+
+@dataclass(frozen=True)
+class RecordSum:
+    """A name a record table gives each employee: Σ ``sum`` (or the rows counted where
+    ``count`` is true) over the employee's rows where ``when`` is true."""
+
+    name: str
+    table: str
+    sum: Formula | None
+    count: Formula | None
+    when: Formula | None
+    source: Source
+
+    @property
+    def formulas(self) -> tuple[Formula, ...]:
+        """The formulas it evaluates on each row."""
+        return tuple(f for f in (self.when, self.sum, self.count) if f is not None)
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A table of records per employee (attendance, piece-work output)."""
+
+    name: str
+    employee: str  # the column naming the employee
+    optional: bool  # a month without the file has no records
+    sums: tuple[RecordSum, ...]
+    source: Source
+
+    @cached_property
+    def columns(self) -> list[str]:
+        """The columns its formulas read, sorted."""
+        return sorted({n for s in self.sums for f in s.formulas for n in f.name_set})
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition checked for every employee once pay is computed (true: the check fails)."""
+
+    id: str
+    when: Formula
+    message: str
+    severity: Severity  # a warning is shown; an error stops the run
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -142,7 +202,7 @@ class Policy:
     title: str
     currency: str
     rounding: Rounding
-    parameters: dict[str, Decimal | StepTable]
+    parameters: dict[str, Decimal | StepTable | BandTable]
     employee_fields: dict[str, FieldKind]
     metrics: dict[str, Metric]
     departments: dict[str, Department]
@@ -151,6 +211,31 @@ class Policy:
     below_target_periods: int | None
     doc: YamlDoc = field(repr=False, compare=False)
     order: tuple[str, ...] = ()  # line ids in dependency order (set by the checks)
+    records: dict[str, RecordTable] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    adjustment_categories: dict[str, str] = field(default_factory=dict)  # id → label
+
+    @cached_property
+    def record_sums(self) -> dict[str, RecordSum]:
+        """Every name a record table gives, by name."""
+        return {s.name: s for table in self.records.values() for s in table.sums}
+
+    @cached_property
+    def pay_formulas(self) -> tuple[Formula, ...]:
+        """Every formula evaluated per employee: the lines' and the checks'."""
+        return tuple(f for line in self.lines for f in line.formulas) + tuple(
+            c.when for c in self.checks
+        )
+
+    @cached_property
+    def earlier_names(self) -> tuple[str, ...]:
+        """The names read year to date (``ytd(x)``), sorted: none, and no earlier period is
+        read."""
+        return tuple(sorted({n for f in self.pay_formulas for n, _ in f.earlier}))
+
+    def line_rounding(self, line: PayLine) -> Rounding:
+        """The rounding mode of a pay line: its own, or the policy's."""
+        return line.rounding or self.rounding
 
     @cached_property
     def lines_by_id(self) -> dict[str, PayLine]:
@@ -194,13 +279,36 @@ def _step_table(rows: list[list[Decimal]]) -> StepTable:
     return StepTable(tuple(sorted((Decimal(t), Decimal(v)) for t, v in rows)))
 
 
+def _band_table(rows: list[dict[str, Decimal]]) -> BandTable:
+    """A band table as written (its rows are checked in :mod:`innerpay.policy.checks`)."""
+    names = sorted({k for row in rows for k in row if k != "up_to"})
+    bounds = tuple(Decimal(row["up_to"]) for row in rows[:-1] if "up_to" in row)
+    return BandTable(
+        bounds, tuple((n, tuple(Decimal(row.get(n, 0)) for row in rows)) for n in names)
+    )
+
+
+def places_of(unit: Decimal) -> int | None:
+    """The decimal places a rounding unit stands for (0.01 → 2, 1 → 0), or None when the unit
+    is not a power of ten from 1 to 10^-MAX_ROUND_PLACES."""
+    from ..formulas.parse import MAX_ROUND_PLACES
+
+    digits, exponent = unit.normalize().as_tuple()[1:]
+    if digits != (1,) or not isinstance(exponent, int):
+        return None
+    return -exponent if -MAX_ROUND_PLACES <= exponent <= 0 else None
+
+
 def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnostic]]:
     """The model of a schema-valid policy document, with every formula compiled."""
     data = doc.data
     problems: list[Diagnostic] = []
-    parameters: dict[str, Decimal | StepTable] = {}
+    parameters: dict[str, Decimal | StepTable | BandTable] = {}
     for name, value in (data.get("parameters") or {}).items():
-        parameters[name] = _step_table(value) if isinstance(value, list) else value
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            parameters[name] = _band_table(value)
+        else:
+            parameters[name] = _step_table(value) if isinstance(value, list) else value
 
     metrics: dict[str, Metric] = {}
     for metric_id, spec in (data.get("metrics") or {}).items():
@@ -259,8 +367,26 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
                 formula=formula,
                 when=when,
                 source=doc.at(base),
+                rounding=Rounding(spec["rounding"]) if "rounding" in spec else None,
+                places=places_of(Decimal(spec.get("unit", "0.01"))) or 0,
+                settled=bool(spec.get("settled", False)),
             )
         )
+    records = _records(doc, problems)
+    checks = []
+    for i, spec in enumerate(data.get("checks") or []):
+        base = ("checks", i)
+        condition = _formula(doc, (*base, "when"), dict(PAY_FUNCTIONS), problems)
+        if condition is not None:
+            checks.append(
+                Check(
+                    id=spec["id"],
+                    when=condition,
+                    message=spec["message"],
+                    severity=Severity(spec.get("severity", "warning")),
+                    source=doc.at(base),
+                )
+            )
 
     promotion = None
     if "promotion" in data:
@@ -293,5 +419,42 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
         promotion=promotion,
         below_target_periods=int(periods) if periods is not None else None,
         doc=doc,
+        records=records,
+        checks=tuple(checks),
+        adjustment_categories=dict(data.get("adjustment_categories") or {}),
     )
     return policy, problems
+
+
+def _records(doc: YamlDoc, problems: list[Diagnostic]) -> dict[str, RecordTable]:
+    """The record tables, each sum's formulas compiled (functions of a row only)."""
+    tables: dict[str, RecordTable] = {}
+    for name, spec in (doc.data.get("records") or {}).items():
+        sums = []
+        for sum_name, parts in spec["sums"].items():
+            base: Path = ("records", name, "sums", sum_name)
+            made = {
+                part: _formula(doc, (*base, part), dict(ROW_FUNCTIONS), problems)
+                for part in ("sum", "count", "when")
+                if part in parts
+            }
+            if any(f is None for f in made.values()):
+                continue
+            sums.append(
+                RecordSum(
+                    sum_name,
+                    name,
+                    made.get("sum"),
+                    made.get("count"),
+                    made.get("when"),
+                    doc.key_at(base),
+                )
+            )
+        tables[name] = RecordTable(
+            name,
+            spec.get("employee", "employee"),
+            bool(spec.get("optional", False)),
+            tuple(sums),
+            doc.key_at(("records", name)),
+        )
+    return tables
