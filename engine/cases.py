@@ -11,22 +11,23 @@ so), so a case needs only the data it is about.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .data.period import OPTIONAL, assemble, metric_tables
+from .data.period import PeriodData, assemble, metric_tables
 from .data.tables import Table, inline_table, streamed
 from .data.tally import needed_columns
-from .errors import Diagnostic, Kind, Source, error, has_errors
-from .evaluate import evaluate
+from .errors import Diagnostic, Kind, Source, error, has_errors, suggest
+from .evaluate import Month, YearToDate, evaluate
 from .periods import Period
-from .policy import PolicySet, version_in_force
+from .policy import Policy, PolicySet, version_in_force
 from .policy.document import IDENT, PERIOD
 from .policy.schema import Check, check_schema, path_text, validator_for
 from .policy.versions import read_text
 from .policy.yamlread import Path, YamlDoc, read_yaml
 from .render import results_dict
+from .ytd import month_of
 
 _NUMBER_OR_TEXT = {"type": ["number", "string", "boolean", "null"]}
 _ROWS = {
@@ -65,6 +66,25 @@ CASES_SCHEMA: dict[str, Any] = {
                         "additionalProperties": {
                             "type": "object",
                             "additionalProperties": {"type": "number"},
+                        },
+                    },
+                    "parameters": {
+                        "type": "object",
+                        "description": "Parameters (numbers) of the policy changed for this "
+                        "case only: a what-if.",
+                        "propertyNames": {"pattern": IDENT},
+                        "additionalProperties": {"type": "number"},
+                    },
+                    "earlier": {
+                        "type": "object",
+                        "description": "The data of the earlier months of the year, by month "
+                        "(YYYY-MM), for a policy that reads ytd(x): each computed in turn.",
+                        "propertyNames": {"pattern": PERIOD},
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["employees"],
+                            "propertyNames": {"pattern": IDENT},
+                            "additionalProperties": _ROWS,
                         },
                     },
                     "data": {
@@ -184,6 +204,101 @@ def _lookup(results: dict[str, Any], path: Path) -> tuple[bool, Any]:
     return True, current
 
 
+def _case_data(
+    doc: YamlDoc,
+    path: Path,
+    given: dict[str, Any],
+    period: Period,
+    policy: Policy,
+    name: str,
+    outcome: Outcome,
+    problems: list[Diagnostic],
+) -> PeriodData:
+    """A month's inline tables typed as a period's files are."""
+    tables = {table: _inline(doc, (*path, table), rows) for table, rows in given.items()}
+    fixed = {"employees", "candidates", "ballots", "adjustments"}
+    unknown = sorted(set(tables) - fixed - {m.table for m in policy.metrics.values()}
+                     - set(policy.records))  # fmt: skip
+    for table in unknown:
+        outcome.diagnostics.append(
+            error(doc.key_at((*path, table)), f"case '{name}': no table '{table}' in "
+                  f"policy {policy.version}")
+        )  # fmt: skip
+    streams = {
+        table: streamed(tables[table], ["department", *needed_columns(policy, table)])
+        for table in metric_tables(policy)
+        if table in tables
+    }
+    kept: dict[str, Table | None] = {
+        t: v for t, v in tables.items() if t in fixed or t in policy.records
+    }
+    return assemble(period, os.path.dirname(doc.file), kept, dict(streams), {}, policy, problems,
+                    absent_is_empty=True)  # fmt: skip
+
+
+def _with_parameters(
+    policy: Policy, changed: dict[str, Decimal], doc: YamlDoc, base: Path, name: str
+) -> tuple[Policy, list[Diagnostic]]:
+    """The policy with some of its numbers changed for one case."""
+    problems = []
+    for key in changed:
+        if not isinstance(policy.parameters.get(key), Decimal):
+            numbers = [k for k, v in policy.parameters.items() if isinstance(v, Decimal)]
+            problems.append(
+                error(doc.key_at((*base, "parameters", key)), f"case '{name}': '{key}' is not a "
+                      f"number parameter of policy {policy.version}{suggest(key, numbers)}")
+            )  # fmt: skip
+    return replace(policy, parameters={**policy.parameters, **changed}), problems
+
+
+def _earlier_months(
+    doc: YamlDoc,
+    base: Path,
+    case: dict[str, Any],
+    policy: Policy,
+    policies: PolicySet,
+    given: Any,
+    problems: list[Diagnostic],
+) -> YearToDate | None:
+    """The earlier months of the case's year, each computed from the case's data for it."""
+    period = Period.parse(case["period"])
+    months: list[Month] = []
+    written = case.get("earlier") or {}
+    for key in sorted(written):
+        month = Period.parse(key)
+        if not (month.year == period.year and month < period):
+            problems.append(error(doc.key_at((*base, "earlier", key)), f"earlier month {month} "
+                                  f"is not before {period} in {period.year}"))  # fmt: skip
+    month = Period(period.year, 1)
+    while month < period and not has_errors(problems):
+        if str(month) not in written:
+            problems.append(
+                error(doc.key_at((*base, "period")), f"ytd() needs {month}: give its data under "
+                      "earlier:")
+            )  # fmt: skip
+            return None
+        in_force = policies.in_force(month)
+        if "policy" in case or in_force is None:
+            in_force = policy  # the version the case names, for every month
+        else:
+            changed = {
+                k: v for k, v in (case.get("parameters") or {}).items() if k in in_force.parameters
+            }
+            in_force = replace(in_force, parameters={**in_force.parameters, **changed})
+        data = _case_data(doc, (*base, "earlier", str(month)), written[str(month)], month,
+                          in_force, case["name"], Outcome(), problems)  # fmt: skip
+        if has_errors(problems):
+            return None
+        results, found = evaluate(in_force, data, given=given,
+                                  earlier=YearToDate(month, tuple(months)))  # fmt: skip
+        problems += found
+        if results is None:
+            return None
+        months.append(month_of(results))
+        month = month.next()
+    return YearToDate(period, tuple(months))
+
+
 def run_case(
     doc: YamlDoc, index: int, policies: PolicySet, policies_dir: str, outcome: Outcome
 ) -> None:
@@ -208,38 +323,25 @@ def run_case(
         if policy is None:
             outcome.diagnostics += found
             return
-    tables = {
-        table: _inline(doc, (*base, "data", table), rows) for table, rows in case["data"].items()
-    }
-    unknown = sorted(
-        set(tables)
-        - {"employees", "candidates", "ballots", "adjustments"}
-        - {m.table for m in policy.metrics.values()}
-    )
-    for table in unknown:
-        outcome.diagnostics.append(
-            error(doc.key_at((*base, "data", table)), f"case '{name}': no table '{table}' in "
-                  f"policy {policy.version}")
-        )  # fmt: skip
+    if "parameters" in case:
+        policy, found = _with_parameters(policy, case["parameters"], doc, base, name)
+        if found:
+            outcome.diagnostics += found
+            outcome.failed_cases += 1
+            return
+    given = case.get("metrics") or {}
     problems: list[Diagnostic] = []
-    streams = {
-        name: streamed(tables[name], ["department", *needed_columns(policy, name)])
-        for name in metric_tables(policy)
-        if name in tables
-    }
-    data = assemble(
-        period,
-        os.path.dirname(doc.file),
-        {name: t for name, t in tables.items() if name == "employees" or name in OPTIONAL},
-        dict(streams),
-        {},
-        policy,
-        problems,
-    )
+    earlier = None
+    if policy.earlier_names:
+        earlier = _earlier_months(doc, base, case, policy, policies, given, problems)
+    results = None
     if not has_errors(problems):
-        results, found = evaluate(policy, data, given=case.get("metrics") or {})
-        problems += found
-    if has_errors(problems):
+        data = _case_data(doc, (*base, "data"), case["data"], period, policy, name, outcome,
+                          problems)  # fmt: skip
+        if not has_errors(problems):
+            results, found = evaluate(policy, data, given=given, earlier=earlier)
+            problems += found
+    if has_errors(problems) or results is None:
         outcome.diagnostics += [
             error(d.source, f"case '{name}': {d.message}", d.kind) for d in problems if d.is_error
         ]

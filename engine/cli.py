@@ -271,6 +271,9 @@ def compute(
         f"{period}: policy {results.policy.version}, {len(results.employees)} employees, "
         f"net {results.total_net:,.2f} {results.policy.currency} → {output_folder(options, period)}"
     )
+    if results.earlier is not None and results.earlier.months:
+        months = "; ".join(f"{m.label} {m.source.describe(m)}" for m in results.earlier.months)
+        click.echo(f"  year to date from: {months}")
 
 
 def _progress() -> Progress:

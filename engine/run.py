@@ -17,13 +17,14 @@ from typing import Any
 from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
-from .evaluate import Arrear, History, Results, evaluate
+from .evaluate import Arrear, History, Results, YearToDate, evaluate
 from .outputs import locked, unmade, write_run
 from .periods import Period
 from .policy import Policy, PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
 from .render import FORMATS, run_files, template_sha256
 from .version import __version__
+from .ytd import year_to_date
 
 TREND_MONTHS = 6
 
@@ -137,11 +138,13 @@ def compute_results(
     policy: Policy | None = None,
     with_arrears: bool = True,
     progress: Progress = quietly,
+    earlier: YearToDate | None = None,
 ) -> Computed:
     """Load and evaluate one period; no output is written.
 
     ``policy`` replaces the version in force (for `diff`); ``with_arrears`` adds the arrears for
-    closed periods recorded in ``<out>/ledger.json``.
+    closed periods recorded in ``<out>/ledger.json``.  A policy that reads ``ytd(x)`` is given
+    the earlier months of the year (``earlier``, or found by :func:`~innerpay.ytd.year_to_date`).
     """
     problems: list[Diagnostic] = []
     if policies is None:
@@ -171,12 +174,28 @@ def compute_results(
             again = compute_results(closed, options, known, with_arrears=False)
             return again.results, again.diagnostics
 
-        arrears, closed_inputs, found = arrears_for(period, options.out, policies, recompute)
+        arrears, closed_inputs, found = arrears_for(
+            period, options.out, policies, recompute, options.data
+        )
         problems += found
         read |= closed_inputs
+    if policy.earlier_names and earlier is None and not has_errors(problems):
+        known_policies = policies
+
+        def compute_month(
+            month: Period, before: YearToDate
+        ) -> tuple[Results | None, list[Diagnostic]]:
+            again = compute_results(month, options, known_policies, earlier=before)
+            return again.results, again.diagnostics
+
+        earlier, found = year_to_date(period, policy, policies, options.data, options.out,
+                                      options.encoding, compute_month)  # fmt: skip
+        problems += found
+    if earlier is not None:
+        read |= earlier.inputs
     if has_errors(problems):
         return Computed(None, problems)
-    results, found = evaluate(policy, data, history, arrears, progress=progress)
+    results, found = evaluate(policy, data, history, arrears, progress=progress, earlier=earlier)
     problems += found
     if results is not None:
         problems += unpaid_arrears(arrears, results)
@@ -230,6 +249,15 @@ def manifest(
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
         "outputs": dict(sorted(outputs.items())),
     }
+    if results.earlier is not None:  # which earlier results the run used, with their hashes
+        data["year_to_date"] = {
+            month.label: {
+                "source": str(month.source),
+                "version": month.version,
+                "inputs": dict(sorted(month.inputs.items())),
+            }
+            for month in results.earlier.months
+        }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 

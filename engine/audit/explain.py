@@ -16,12 +16,13 @@ from typing import Any
 
 from ..data import Employee, PeriodData, employed_days
 from ..errors import Diagnostic, Kind, Source, error, suggest
-from ..evaluate.pay import Names, department_names, pay_lines
+from ..evaluate.pay import Names, department_names, more_names, pay_lines
 from ..evaluate.results import Appraisal, CandidateResult, DepartmentResult, Results
 from ..formulas import StepTable
 from ..numbers import CONTEXT, grouped, money_str, percent_str, rate_str
+from ..policy.checks import ARREARS
 from ..policy.model import Policy
-from ..render.files import adjustment_dict, arrear_dict
+from ..render.files import adjustment_dict, amount_str, arrear_dict
 from ..render.view import vote_dict
 
 EXPLAIN_FORMAT = 1
@@ -52,9 +53,17 @@ def _metrics_text(dept: DepartmentResult, data: PeriodData, policy: Policy) -> l
 
 
 def _origin(
-    name: str, employee: Employee, policy: Policy, data: PeriodData, dept: DepartmentResult
+    name: str,
+    employee: Employee,
+    policy: Policy,
+    data: PeriodData,
+    dept: DepartmentResult,
+    results: Results,
 ) -> str:
     """Where a name's value comes from, in words a person can check."""
+    found = _origin_more(name, employee, policy, data, results)
+    if found is not None:
+        return found
     if name in policy.parameters:
         return f"parameter {name} ({policy.doc.key_at(('parameters', name))})"
     if name in policy.employee_fields or name in ("id", "name", "department", "role"):
@@ -92,6 +101,58 @@ def _origin(
             t for t in _metrics_text(dept, data, policy) if t.startswith(f"{m.id} ")
         )
     return "computed"  # pragma: no cover - every name a formula may read is listed above
+
+
+def _origin_more(
+    name: str, employee: Employee, policy: Policy, data: PeriodData, results: Results
+) -> str | None:
+    """Where the names of a payroll of record come from: the period, the months employed, the
+    arrears, the adjustments of a category, a record sum's rows, and each earlier month."""
+    period = data.period
+    if name in ("period_year", "period_month", "period_start", "period_end"):
+        return f"the period {period}"
+    if name == "months_employed":
+        hired = employee.hired_on.isoformat() if employee.hired_on else "—"
+        return (
+            f"months of {period.year} employed through {period}: hired_on {hired} "
+            f"({employee.source}); the hire month counts as a whole month"
+        )
+    paid = results.employees[employee.id]
+    if name == ARREARS:
+        carried = [f"{r.label} {grouped(r.signed)}" for r in paid.arrears]
+        return "arrears paid this period: " + ("; ".join(carried) or "none")
+    if name.startswith("adjustments("):
+        category = name[len('adjustments("') : -2]
+        items = [
+            f"{a.label} {grouped(a.signed)} ({a.source})"
+            for a in paid.adjustments
+            if a.category == category
+        ]
+        return f"adjustments of category {category}: " + ("; ".join(items) or "none")
+    if name in policy.record_sums:
+        record_sum = policy.record_sums[name]
+        sums = data.records.get(record_sum.table)
+        if sums is None or not sums.present:
+            return f"no {record_sum.table} records this period (an optional table)"
+        lines = sums.lines.get(name, {}).get(employee.id, [])
+        how = (
+            f"Σ {record_sum.sum.text.strip()}"
+            if record_sum.sum
+            else (f"rows where {record_sum.count.text.strip()}" if record_sum.count else "rows")
+        )
+        where = f" where {record_sum.when.text.strip()}" if record_sum.when else ""
+        rows = ", ".join(map(str, lines)) if lines else "none"
+        return f"{how}{where} over {len(lines)} row(s) of {sums.path}: lines {rows}"  # fmt: skip
+    if name.startswith("ytd(") and results.earlier is not None:
+        read = name[len("ytd(") : -1]
+        parts = [
+            f"{m.label} ({m.source.describe(m)}) {grouped(amount)}"
+            for m, amount in results.earlier.contributions(employee.id, read)
+        ]
+        return f"Σ {read} over the earlier months of {period.year}: " + (
+            "; ".join(parts) or f"none ({period} is the first month)"
+        )
+    return None
 
 
 def _gates(c: CandidateResult, results: Results) -> dict[str, Any]:
@@ -158,9 +219,11 @@ def explain(
         )
         for d in results.departments.values()
     }  # fmt: skip
+    one = roster.only(at)
+    more = more_names(policy, data, paid.arrears, results.earlier, one)
     with decimal.localcontext(CONTEXT):
-        _, exact, _, _ = pay_lines(policy, Names(policy, data.period, roster.only(at), departments),
-                                traces)  # fmt: skip
+        _, exact, _, _ = pay_lines(policy, Names(policy, data.period, one, departments, more),
+                                   traces)  # fmt: skip
     lines = []
     for result in paid.lines:
         if line_id is not None and result.id != line_id:
@@ -173,7 +236,7 @@ def explain(
                 {
                     "name": name,
                     "value": _value(value),
-                    "origin": _origin(name, employee, policy, data, dept),
+                    "origin": _origin(name, employee, policy, data, dept, results),
                 },
             )
         lines.append(
@@ -182,9 +245,9 @@ def explain(
                 "label": result.label,
                 "kind": result.kind,
                 "applies": result.applies,
-                "amount": money_str(result.amount),
+                "amount": amount_str(result.amount, result.places),
                 "exact": str(exact[result.id].at(0)) if result.applies else None,
-                "rounding": f"{policy.rounding} to 0.01",
+                "rounding": f"{policy.line_rounding(line)} to {_unit(line.places)}",
                 "when": None
                 if line.when is None
                 else {
@@ -243,6 +306,11 @@ def explain(
         "lines": lines,
         "adjustments": [{**adjustment_dict(a), "source": str(a.source)} for a in paid.adjustments],
         "arrears": [arrear_dict(r) for r in paid.arrears],
+        **(
+            {"warnings": [{"check": c, "message": m} for c, m in paid.warnings]}
+            if policy.checks
+            else {}
+        ),
         "totals": {
             "gross": money_str(paid.gross),
             "deductions": money_str(paid.deductions),
@@ -250,6 +318,11 @@ def explain(
         },
         "promotion": None if candidate is None else _gates(candidate, results),
     }, []
+
+
+def _unit(places: int) -> str:
+    """A rounding unit as a person writes it: 0.01, 1."""
+    return f"{Decimal(1).scaleb(-places):f}"
 
 
 def _pct(value: str | None) -> str:
@@ -265,7 +338,9 @@ def _shown(value: Any) -> str:
 
 
 def _money(text: str) -> str:
-    return grouped(Decimal(text))
+    """Money grouped to the cent (a value kept to more places is shown as it is)."""
+    places = len(text.partition(".")[2])
+    return grouped(Decimal(text)) if places <= 2 else text
 
 
 def _department_text(d: dict[str, Any]) -> list[str]:
@@ -361,6 +436,8 @@ def render_text(x: dict[str, Any]) -> str:
         f"gross {_money(t['gross'])} = Σ earnings; deductions {_money(t['deductions'])}; "
         f"net {_money(t['net'])} = gross − deductions",
     ]
+    for w in x.get("warnings", []):
+        out += ["", f"warning: check {w['check']}: {w['message']}"]
     if x["promotion"] is not None:
         out += ["", *_promotion_text(x["promotion"])]
     return "\n".join(out) + "\n"

@@ -23,7 +23,7 @@ from ..errors import Diagnostic, InnerpayError, Kind, Source, error, warning
 from ..evaluate.results import Arrear, Results
 from ..outputs import locked
 from ..periods import Period, PeriodError
-from ..policy import LineKind, PolicySet
+from ..policy import LineKind, Policy, PolicySet
 
 LEDGER = "ledger.json"
 LEDGER_FORMAT = 1
@@ -171,24 +171,66 @@ def _signed(arrear: dict[str, Any]) -> Decimal:
     return amount if arrear["kind"] == LineKind.EARNING else -amount
 
 
-def _own_net(employee: dict[str, Any]) -> Decimal:
-    """An employee's net in a closed period, without the arrears it carried for earlier ones."""
-    return Decimal(employee["net"]) - sum(
-        (_signed(a) for a in employee.get("arrears", [])), Decimal(0)
-    )
+def _settled(policy: Policy | None) -> dict[str, LineKind]:
+    """The settled lines of a version (final once paid) and their kinds."""
+    if policy is None:
+        return {}
+    return {x.id: x.kind for x in policy.lines if x.settled and x.kind.paid}
+
+
+def _of_settled(lines: dict[str, Any], settled: dict[str, LineKind]) -> Decimal:
+    """What the settled lines took from (or added to) net pay."""
+    total = Decimal(0)
+    for line_id, kind in settled.items():
+        if line_id in lines:
+            amount = Decimal(lines[line_id])
+            total += amount if kind is LineKind.EARNING else -amount
+    return total
+
+
+def _own_net(employee: dict[str, Any], settled: dict[str, LineKind]) -> Decimal:
+    """An employee's net in a closed period, without the arrears it carried for earlier ones
+    and without its settled lines (never revalued)."""
+    carried = sum((_signed(a) for a in employee.get("arrears", [])), Decimal(0))
+    return Decimal(employee["net"]) - carried - _of_settled(employee["lines"], settled)
+
+
+def data_changed(out: str, period: Period, data_dir: str) -> list[str]:
+    """The files of a closed period's own data folder that changed (or went) since it was
+    computed, by its manifest."""
+    path = os.path.join(out, str(period), "manifest.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            inputs = json.load(handle)["inputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    folder = os.path.normpath(os.path.join(data_dir, str(period)))
+    changed = []
+    for name, sha in sorted(inputs.items()):
+        if os.path.dirname(os.path.normpath(name)) != folder:
+            continue
+        if not os.path.isfile(name) or _sha256(name) != sha:
+            changed.append(name)
+    return changed
 
 
 Recompute = Callable[[Period], tuple[Results | None, list[Diagnostic]]]
 
 
 def arrears_for(
-    period: Period, out: str, policies: PolicySet, recompute: Recompute
+    period: Period,
+    out: str,
+    policies: PolicySet,
+    recompute: Recompute,
+    data_dir: str | None = None,
 ) -> tuple[tuple[Arrear, ...], dict[str, str], list[Diagnostic]]:
     """The arrears that ``period`` carries for the closed periods before it.
 
     Returns them with the inputs read (the closed results) and any problems.  A closed period is
-    recomputed only when the version in force for it now is not the one it was paid under, or
-    arrears were already carried for it.
+    revalued (recomputed) when the version in force for it now is not the one it was paid under,
+    when its own data changed since it was computed (``data_dir``), or when arrears were already
+    carried for it.  Settled lines (the income tax withheld) are never revalued: the arrears are
+    the difference of net pay without them.
     """
     entries, problems = read_ledger(out)
     if problems:
@@ -208,11 +250,18 @@ def arrears_for(
                 [error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)],
             )
         inputs[path] = _sha256(path)
+    settled = {
+        c: _settled(
+            policies.by_version(str(stored[c]["policy"]["version"])) or policies.in_force(c)
+        )
+        for c in closed
+    }
     paid: dict[tuple[str, Period], Decimal] = {}
     corrected: set[Period] = set()
     for c in closed:
         for emp_id, employee in stored[c]["employees"].items():
-            paid[(emp_id, c)] = paid.get((emp_id, c), Decimal(0)) + _own_net(employee)
+            own = _own_net(employee, settled[c])
+            paid[(emp_id, c)] = paid.get((emp_id, c), Decimal(0)) + own
             for arrear in employee.get("arrears", []):
                 target = Period.parse(arrear["period"])
                 corrected.add(target)
@@ -222,15 +271,24 @@ def arrears_for(
         policy = policies.in_force(c)
         if policy is None:
             continue
-        if policy.sha256 == stored[c]["policy"]["sha256"] and c not in corrected:
+        changed = data_changed(out, c, data_dir) if data_dir is not None else []
+        if changed and c not in corrected:  # said once: until arrears are carried for it
+            problems.append(
+                warning(Source(changed[0]), f"the data of closed period {c} changed since it was "
+                        f"closed ({len(changed)} file(s)): {period} carries the difference as "
+                        "arrears", Kind.DATA)
+            )  # fmt: skip
+        if policy.sha256 == stored[c]["policy"]["sha256"] and c not in corrected and not changed:
             continue
         results, recomputed = recompute(c)
         problems += recomputed
         if results is None:
             continue
         inputs |= results.inputs
+        now_settled = _settled(policy)
         for emp_id, employee in results.employees.items():
-            due = employee.net
+            lines = {x.id: x.amount for x in employee.lines}
+            due = employee.net - _of_settled(lines, now_settled)
             before = paid.get((emp_id, c), Decimal(0))
             delta = due - before
             if delta:

@@ -19,6 +19,7 @@ from ..periods import Period
 from ..policy.model import Policy
 from ..progress import Progress, quietly
 from .appraise import History, appraise, departments
+from .earlier import Month, YearToDate
 from .elect import elect
 from .pay import pay
 from .results import (
@@ -45,12 +46,14 @@ def evaluate(
     arrears: tuple[Arrear, ...] = (),
     given: Mapping[str, Mapping[str, Decimal]] | None = None,
     progress: Progress = quietly,
+    earlier: YearToDate | None = None,
 ) -> tuple[Results | None, list[Diagnostic]]:
     """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
 
     ``arrears`` are corrections of closed periods (see :mod:`innerpay.audit.ledger`); each goes
     on the slip of its employee.  ``given`` metric values are for policy test cases (see
-    :func:`~innerpay.evaluate.appraise.appraise`).
+    :func:`~innerpay.evaluate.appraise.appraise`).  ``earlier`` holds the earlier months of the
+    year, for a policy that reads ``ytd(x)`` (see :mod:`innerpay.evaluate.earlier`).
     """
     del progress  # paying is over whole columns: no step long enough to show
     problems: list[Diagnostic] = []
@@ -61,7 +64,7 @@ def evaluate(
         )
         if has_errors(problems):
             return None, problems
-        payroll, failed = pay(policy, data, appraisals, arrears)
+        payroll, failed = pay(policy, data, appraisals, arrears, earlier)
         problems += failed
         scores = {d: r.score for d, r in found.items()}
         candidates, void, valid = elect(policy, data, scores, problems)
@@ -76,6 +79,7 @@ def evaluate(
         void_ballots=void,
         valid_ballots=valid,
         inputs=data.inputs,
+        earlier=earlier,
     ), problems
 
 
@@ -89,10 +93,12 @@ __all__ = [
     "History",
     "LineResult",
     "MetricResult",
+    "Month",
     "Payroll",
     "Results",
     "TrendPoint",
     "VoidReason",
     "VoteResult",
+    "YearToDate",
     "evaluate",
 ]

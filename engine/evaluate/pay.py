@@ -261,10 +261,13 @@ def more_names(
     data: PeriodData,
     arrears: tuple[Arrear, ...],
     earlier: YearToDate | None,
+    roster: Roster | None = None,
 ) -> dict[str, Callable[[], Vector]]:
     """The names made from more than the roster, each when first read: the months employed,
-    the arrears and adjustments of each category, the record sums, and ``ytd(x)``."""
-    roster, period = data.roster, data.period
+    the arrears and adjustments of each category, the record sums, and ``ytd(x)`` (over the
+    period's roster, or ``roster``: one employee of it, to explain them)."""
+    period = data.period
+    roster = data.roster if roster is None else roster
     made: dict[str, Callable[[], Vector]] = {
         "months_employed": lambda: Values(
             [months_employed(h, period) for h in roster.column("hired_on").values()]

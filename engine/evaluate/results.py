@@ -21,6 +21,7 @@ from ..formulas.vectors import Vector
 from ..numbers import ZERO
 from ..periods import Period
 from ..policy.model import LineKind, Policy
+from .earlier import YearToDate
 
 
 class Flag(StrEnum):
@@ -387,6 +388,7 @@ class Results:
     void_ballots: dict[VoidReason, int]
     valid_ballots: int
     inputs: dict[str, str] = field(default_factory=dict)
+    earlier: YearToDate | None = None  # the earlier months of the year, where ytd(x) is read
 
     @cached_property
     def _totals(self) -> tuple[Decimal, Decimal, Decimal]:

@@ -68,20 +68,28 @@ def arrear_dict(r: Arrear) -> dict[str, str]:
     }
 
 
-def employee_dict(e: EmployeeResult) -> dict[str, Any]:
-    """One employee's entry of results.json."""
-    return {
+def amount_str(amount: Decimal, places: int) -> str:
+    """A line's amount as results.json holds it: money in cents, a value to its own places."""
+    return money_str(amount) if places <= 2 else f"{amount:f}"
+
+
+def employee_dict(e: EmployeeResult, checks: bool = False) -> dict[str, Any]:
+    """One employee's entry of results.json (with ``checks``, the checks that warn of them)."""
+    found = {
         "name": e.name,
         "department": e.department,
         "role": e.role,
         "employed_days": e.employed_days,
-        "lines": {x.id: money_str(x.amount) for x in e.lines},
+        "lines": {x.id: amount_str(x.amount, x.places) for x in e.lines},
         "adjustments": [adjustment_dict(a) for a in e.adjustments],
         "arrears": [arrear_dict(r) for r in e.arrears],
         "gross": money_str(e.gross),
         "deductions": money_str(e.deductions),
         "net": money_str(e.net),
     }
+    if checks:
+        found["warnings"] = [check_id for check_id, _ in e.warnings]
+    return found
 
 
 def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
@@ -112,7 +120,9 @@ def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
             for d in results.departments.values()
         },
         "employees": (
-            {e.id: employee_dict(e) for e in results.employees.values()} if employees else {}
+            {e.id: employee_dict(e, bool(policy.checks)) for e in results.employees.values()}
+            if employees
+            else {}
         ),
         "promotion": {
             c.id: {
@@ -153,12 +163,9 @@ def dumps(data: Any) -> bytes:
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-
-
-def employee_line(e: EmployeeResult) -> str:
+def employee_line(e: EmployeeResult, checks: bool = False) -> str:
     """One employee's line of results.json (without the comma that joins it to the next)."""
-    return f"    {_compact(e.id)}: {_compact(employee_dict(e))}"
+    return f"    {_compact(e.id)}: {_compact(employee_dict(e, checks))}"
 
 
 def results_json(results: Results, made: Made | None = None) -> Stream:
@@ -206,10 +213,11 @@ def _employee_lines(made: Made) -> Iterator[bytes | memoryview]:
     """The employees' lines, joined by ",\n", a slice at a time."""
     payroll = made.payroll
     size = len(payroll)
+    checks = bool(payroll.policy.checks)
     for start in range(0, size, SLICE_ROWS):
         end = min(start + SLICE_ROWS, size)
         text = rows_text(_json_parts(made, start, end), made.special(start, end),
-                         lambda k: employee_line(payroll[payroll.roster.ids[k]]) + ",\n",
+                         lambda k: employee_line(payroll[payroll.roster.ids[k]], checks) + ",\n",
                          start, end)  # fmt: skip
         yield text[: -len(",\n")] if end == size else text
 
@@ -227,7 +235,8 @@ def _json_parts(made: Made, start: int, end: int) -> list[str | Vector]:
         parts += [made.text(f"line {line_id}", start, end), '"']
     parts += ['}, "adjustments": [], "arrears": [], "gross": "', made.text("gross", start, end)]
     parts += ['", "deductions": "', made.text("deductions", start, end), '", "net": "']
-    parts += [made.text("net", start, end), '"},\n']
+    parts += [made.text("net", start, end)]
+    parts += ['", "warnings": []},\n' if payroll.policy.checks else '"},\n']
     return parts
 
 
@@ -247,14 +256,14 @@ def payroll_header(lines: tuple[PayLine, ...]) -> list[str]:
 
 def payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
     """One employee's row of payroll.csv."""
-    amounts = {x.id: x.amount for x in e.lines}
+    amounts = {x.id: amount_str(x.amount, x.places) for x in e.lines}
 
     def summed(items: tuple[Adjustment, ...] | tuple[Arrear, ...], kind: LineKind) -> str:
         return money_str(sum((x.amount for x in items if x.kind is kind), Decimal(0)))
 
     return (
         [e.id, e.name, e.department]
-        + [money_str(amounts[line.id]) for line in lines]
+        + [amounts[line.id] for line in lines]
         + [summed(e.adjustments, LineKind.EARNING), summed(e.adjustments, LineKind.DEDUCTION)]
         + [summed(e.arrears, LineKind.EARNING), summed(e.arrears, LineKind.DEDUCTION)]
         + [" ".join(str(r.period) for r in e.arrears)]
@@ -339,7 +348,12 @@ class Made:
             if name == "days":
                 found = integer_texts(payroll.employed_days)
             elif name.startswith("line "):
-                found = money_texts(payroll.lines[name[len("line ") :]].amounts)
+                line = payroll.policy.lines_by_id[name[len("line ") :]]
+                amounts = payroll.lines[line.id].amounts
+                if line.places <= 2:
+                    found = money_texts(amounts)
+                else:
+                    found = Values([amount_str(v, line.places) for v in amounts.values()])
             else:
                 found = money_texts(getattr(payroll, name))
             self._texts[name] = found
@@ -347,12 +361,14 @@ class Made:
 
     def special(self, start: int, end: int) -> list[int]:
         """The rows from ``start`` to ``end`` (of the whole payroll) that their plain writers
-        write: adjustments, arrears, or text that JSON escapes or CSV quotes (ids and
+        write: adjustments, arrears, warnings, or text that JSON escapes or CSV quotes (ids and
         departments never hold any: they are checked)."""
         if self._special is None:
             payroll = self.payroll
             roster = payroll.roster
-            indices = (roster.index(e) for e in [*payroll.adjustments, *payroll.arrears])
+            indices = (
+                roster.index(e) for e in [*payroll.adjustments, *payroll.arrears, *payroll.warnings]
+            )
             found = {k for k in indices if k is not None}
             for name in ("name", "role"):
                 column = roster.columns[name]

@@ -74,6 +74,11 @@ def provenance(results: Results) -> dict[str, str]:
     }
 
 
+def _amount(amount: Decimal, places: int) -> str:
+    """An amount for people: money to the cent, a value kept to its own places."""
+    return grouped(amount) if places <= 2 else f"{amount:,f}"
+
+
 def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
     dept = results.policy.departments[e.department]
     earnings = [
@@ -102,7 +107,10 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
         }
         (earnings if r.kind is LineKind.EARNING else deductions).append(entry)
     d = results.departments[e.department]
+    values = [{"label": x.label, "amount": _amount(x.amount, x.places)} for x in e.values]
     return {
+        "values": values,
+        "warnings": [message for _, message in e.warnings],
         "id": e.id,
         "name": e.name,
         "department": dept.name,
@@ -117,6 +125,19 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
         "score": _rate(d.score),
         "target_met": d.target_met,
     }
+
+
+def _checks_view(results: Results) -> list[dict[str, Any]]:
+    """The policy checks that warn, each with the employees it warns of (for the reports)."""
+    named: dict[str, list[str]] = {}
+    for emp_id, warned in sorted(results.employees.warnings.items()):
+        for check_id, _ in warned:
+            named.setdefault(check_id, []).append(emp_id)
+    return [
+        {"id": c.id, "message": c.message, "employees": named[c.id], "count": len(named[c.id])}
+        for c in results.policy.checks
+        if c.id in named
+    ]
 
 
 def view(results: Results) -> dict[str, Any]:
@@ -183,6 +204,7 @@ def view(results: Results) -> dict[str, Any]:
     ):
         positions.setdefault(c.position, []).append(_candidate_view(c))
     return {
+        "checks": _checks_view(results),
         "provenance": provenance(results),
         "title": policy.title,
         "currency": policy.currency,
