@@ -186,7 +186,8 @@ def compute_results(
             month: Period, before: YearToDate
         ) -> tuple[Results | None, list[Diagnostic]]:
             again = compute_results(month, options, known_policies, earlier=before)
-            return again.results, again.diagnostics
+            return again.results, [d for d in again.diagnostics if d.is_error]  # its own warnings
+            # are its run's to say
 
         earlier, found = year_to_date(period, policy, policies, options.data, options.out,
                                       options.encoding, compute_month)  # fmt: skip

@@ -47,6 +47,18 @@ def _stable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in VOLATILE}
 
 
+def _earlier_inputs(recorded: dict[str, Any]) -> dict[str, str]:
+    """Each file read for an earlier month of the year, with that month in words."""
+    found: dict[str, str] = {}
+    for label, month in sorted((recorded.get("year_to_date") or {}).items()):
+        how = "closed" if month.get("source") == "closed" else "computed from its data"
+        if month.get("source") == "opening":
+            how = "opening balances"
+        for path in month.get("inputs") or {}:
+            found.setdefault(path, f"earlier period {label}, {how}")
+    return found
+
+
 def verify_run(folder: str) -> Verification:
     """Recompute the run in ``folder`` (``<out>/<period>``) and compare every file."""
     found = Verification(folder)
@@ -72,14 +84,16 @@ def verify_run(folder: str) -> Verification:
             error(Source(manifest_file), f"not a run's manifest: {exc}", Kind.USAGE)
         )
         return found
+    earlier = _earlier_inputs(recorded)
     for path, sha in sorted(inputs.items()):
         if path.startswith("innerpay:"):
             continue  # the shipped templates: compared through the outputs they render
         now = _sha256(path)
+        month = f" (year to date: {earlier[path]})" if path in earlier else ""
         if now is None:
-            found.differences.append(f"input missing: {path}")
+            found.differences.append(f"input missing: {path}{month}")
         elif now != sha:
-            found.differences.append(f"input changed since the run: {path}")
+            found.differences.append(f"input changed since the run: {path}{month}")
     on_disk = {
         os.path.relpath(os.path.join(root, name), folder)
         for root, _, names in os.walk(folder)

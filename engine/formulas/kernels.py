@@ -396,12 +396,12 @@ def fast_band(table: BandTable, column: str) -> Fast | None:
     found = table.column(column)
     if found is None or any(decimal_shape(v) is None for v in (*table.bounds, *found)):
         return None
-    results = _values_arrow(Values(list(found)))
-    if results is None:
-        return None
 
     def kernel(x: Operand) -> Arrow | None:
         if not _numbers(x) or not x.array:
+            return None
+        results = _values_arrow(Values(list(found)))  # arrow is loaded: x is an arrow column
+        if results is None:
             return None
         pa, pc = arrow.pa, arrow.pc
         if not table.bounds:

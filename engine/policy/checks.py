@@ -157,8 +157,8 @@ def check_step_tables(policy: Policy) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     raw = policy.doc.data.get("parameters") or {}
     for name, value in raw.items():
-        if not isinstance(value, list):
-            continue
+        if not isinstance(value, list) or not value or isinstance(value[0], dict):
+            continue  # a number, or a band table
         thresholds: list[Decimal] = [row[0] for row in value]
         for i, threshold in enumerate(thresholds):
             if threshold in thresholds[:i]:
