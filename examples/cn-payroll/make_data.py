@@ -15,25 +15,30 @@ import csv
 import datetime as dt
 import pathlib
 import random
+from collections.abc import Sequence
+
+Row = tuple[str, ...]
 
 HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE / "data"
 YEAR = 2024
 
-# id, name, department, role, base_salary, hired_on, left_on, si_base_avg, special_additional
-EMPLOYEES = [
-    ("E01", "王芳 Wang Fang", "sales", "manager", "25000.00", "2019-03-01", "", "25000.00", "2000.00"),
-    ("E02", "李强 Li Qiang", "sales", "sales rep", "9000.00", "2021-07-12", "", "9000.00", "1000.00"),
-    ("E03", "张伟 Zhang Wei", "material_control", "manager", "15000.00", "2018-05-02", "", "15000.00", "3000.00"),
-    ("E04", "刘洋 Liu Yang", "material_control", "planner", "7000.00", "2022-02-14", "", "7000.00", "0.00"),
-    ("E05", "陈静 Chen Jing", "production", "manager", "14000.00", "2017-09-01", "", "14000.00", "2000.00"),
-    ("E06", "杨磊 Yang Lei", "production", "worker", "2300.00", "2023-04-03", "", "3800.00", "0.00"),
-    ("E07", "赵敏 Zhao Min", "production", "worker", "5200.00", "2020-11-16", "", "5200.00", "1000.00"),
-    ("E08", "黄涛 Huang Tao", "purchasing", "manager", "13000.00", "2016-06-20", "2024-09-20", "13000.00", "2000.00"),
-    ("E09", "周丽 Zhou Li", "finance", "manager", "16000.00", "2015-01-05", "", "16000.00", "1500.00"),
-    ("E10", "吴刚 Wu Gang", "purchasing", "buyer", "8000.00", "2024-03-15", "", "8000.00", "0.00"),
-    ("E11", "孙悦 Sun Yue", "finance", "accountant", "7500.00", "2022-08-08", "", "7500.00", "1000.00"),
-]  # fmt: skip
+EMPLOYEES_CSV = """\
+id,name,department,role,base_salary,hired_on,left_on,si_base_avg,special_additional
+E01,王芳 Wang Fang,sales,manager,25000.00,2019-03-01,,25000.00,2000.00
+E02,李强 Li Qiang,sales,sales rep,9000.00,2021-07-12,,9000.00,1000.00
+E03,张伟 Zhang Wei,material_control,manager,15000.00,2018-05-02,,15000.00,3000.00
+E04,刘洋 Liu Yang,material_control,planner,7000.00,2022-02-14,,7000.00,0.00
+E05,陈静 Chen Jing,production,manager,14000.00,2017-09-01,,14000.00,2000.00
+E06,杨磊 Yang Lei,production,worker,2300.00,2023-04-03,,3800.00,0.00
+E07,赵敏 Zhao Min,production,worker,5200.00,2020-11-16,,5200.00,1000.00
+E08,黄涛 Huang Tao,purchasing,manager,13000.00,2016-06-20,2024-09-20,13000.00,2000.00
+E09,周丽 Zhou Li,finance,manager,16000.00,2015-01-05,,16000.00,1500.00
+E10,吴刚 Wu Gang,purchasing,buyer,8000.00,2024-03-15,,8000.00,0.00
+E11,孙悦 Sun Yue,finance,accountant,7500.00,2022-08-08,,7500.00,1000.00
+"""
+HEADER, *ROWS = EMPLOYEES_CSV.splitlines()
+EMPLOYEES = [tuple(row.split(",")) for row in ROWS]
 
 BONUS = {"E01": "36000.00", "E03": "36000.06", "E05": "24000.00", "E09": "36001.00",
          "E02": "12000.00"}  # fmt: skip
@@ -47,14 +52,14 @@ ADJUSTMENTS = {  # month → rows
     ]
 }  # fmt: skip
 
-#: metric table → (appraised department, its columns, target success share)
+#: metric table → (appraised department, its columns)
 METRIC_TABLES = {
-    "shipments": ("material_control", ("shipment_no", "department", "promised_on", "shipped_on")),
-    "production_orders": ("production", ("order_no", "department", "due_on", "delivered_on")),
-    "purchase_orders": ("purchasing", ("po_no", "department", "needed_on", "received_on", "amount")),
-    "supplier_payments": ("finance", ("invoice_no", "department", "due_on", "paid_on", "amount")),
-    "receivables": ("sales", ("invoice_no", "department", "due_on", "collected_on", "amount")),
-}  # fmt: skip
+    "shipments": ("material_control", "shipment_no,department,promised_on,shipped_on"),
+    "production_orders": ("production", "order_no,department,due_on,delivered_on"),
+    "purchase_orders": ("purchasing", "po_no,department,needed_on,received_on,amount"),
+    "supplier_payments": ("finance", "invoice_no,department,due_on,paid_on,amount"),
+    "receivables": ("sales", "invoice_no,department,due_on,collected_on,amount"),
+}
 
 
 def employed(row: tuple[str, ...], month: int) -> bool:
@@ -66,15 +71,15 @@ def employed(row: tuple[str, ...], month: int) -> bool:
     return not (row[6] and dt.date.fromisoformat(row[6]) < first)
 
 
-def write(path: pathlib.Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def write(path: pathlib.Path, header: Row, rows: Sequence[Row]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(header)
         out.writerows(rows)
 
 
-def attendance(month: int, staff: list[tuple[str, ...]], rng: random.Random) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
+def attendance(month: int, staff: list[Row], rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
     days = calendar.monthrange(YEAR, month)[1]
     for person in staff:
         emp_id, role = person[0], person[3]
@@ -89,14 +94,15 @@ def attendance(month: int, staff: list[tuple[str, ...]], rng: random.Random) -> 
         elif role in ("planner", "buyer") and month % 3 == 0:
             rows.append((emp_id, f"{YEAR}-{month:02d}-20", "weekday_ot", "3"))
     if month == 4:  # two days of unpaid leave
-        rows += [("E07", "2024-04-08", "unpaid_leave", "8"), ("E07", "2024-04-09", "unpaid_leave", "8")]
+        rows += [("E07", f"2024-04-0{day}", "unpaid_leave", "8") for day in (8, 9)]
     if month == 8:
         rows.append(("E04", "2024-08-16", "unpaid_leave", "8"))
     return sorted(rows, key=lambda r: (r[1], r[0], r[2]))
 
 
 def metric_rows(table: str, month: int, rng: random.Random) -> list[tuple[str, ...]]:
-    department, columns = METRIC_TABLES[table]
+    department, header = METRIC_TABLES[table]
+    columns = header.split(",")
     days = calendar.monthrange(YEAR, month)[1]
     rate = rng.choice([0.82, 0.88, 0.91, 0.93, 0.96, 0.98])
     rows = []
@@ -124,8 +130,7 @@ def main() -> None:
         for row in staff:
             left = row[6] if row[6] and dt.date.fromisoformat(row[6]).month == month else ""
             employees.append((*row[:6], left, *row[7:]))
-        write(folder / "employees.csv", ("id", "name", "department", "role", "base_salary",
-              "hired_on", "left_on", "si_base_avg", "special_additional"), employees)  # fmt: skip
+        write(folder / "employees.csv", tuple(HEADER.split(",")), employees)
         write(folder / "attendance.csv", ("employee", "date", "kind", "hours"),
               attendance(month, staff, rng))  # fmt: skip
         if month == 2:
@@ -133,8 +138,8 @@ def main() -> None:
         if month in ADJUSTMENTS:
             write(folder / "adjustments.csv", ("employee", "label", "amount", "kind", "category",
                   "reason", "approved_by"), ADJUSTMENTS[month])  # fmt: skip
-        for table, (_, columns) in METRIC_TABLES.items():
-            write(folder / f"{table}.csv", columns, metric_rows(table, month, rng))
+        for table, (_, header) in METRIC_TABLES.items():
+            write(folder / f"{table}.csv", tuple(header.split(",")), metric_rows(table, month, rng))
 
 
 if __name__ == "__main__":
