@@ -19,6 +19,7 @@ from ..errors import Diagnostic, Kind, Source, error, suggest
 from ..evaluate.pay import Names, department_names, more_names, pay_lines
 from ..evaluate.results import Appraisal, CandidateResult, DepartmentResult, Results
 from ..formulas import StepTable
+from ..formulas.parse import BandTable
 from ..numbers import CONTEXT, grouped, money_str, percent_str, rate_str
 from ..policy.checks import ARREARS
 from ..policy.model import Policy
@@ -38,6 +39,12 @@ def _value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, StepTable):
         return [[str(t), str(v)] for t, v in value.rows]
+    if isinstance(value, BandTable):
+        rows = []
+        for k in range(len(value.bounds) + 1):
+            row = {"up_to": str(value.bounds[k])} if k < len(value.bounds) else {}
+            rows.append(row | {name: str(column[k]) for name, column in value.columns})
+        return rows
     return str(value)
 
 
@@ -332,6 +339,12 @@ def _pct(value: str | None) -> str:
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list) and value and isinstance(value[0], dict):  # a band table
+        return "; ".join(
+            ("≤ " + row["up_to"] if "up_to" in row else "above") + ": "
+            + ", ".join(f"{k} {v}" for k, v in row.items() if k != "up_to")
+            for row in value
+        )  # fmt: skip
     if isinstance(value, list):  # a step table
         return ", ".join(f"{t}→{v}" for t, v in value)
     return str(value)

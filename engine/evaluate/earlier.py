@@ -30,7 +30,7 @@ class Source(StrEnum):
     def describe(self, month: Month) -> str:
         """How a run and `explain` say it."""
         if self is Source.OPENING:
-            return f"opening balances through {month.through}"
+            return "opening balances"
         if self is Source.CLOSED:
             return "closed"
         return f"not closed: computed under policy {month.version}"

@@ -281,7 +281,7 @@ def _step_table(rows: list[list[Decimal]]) -> StepTable:
 
 def _band_table(rows: list[dict[str, Decimal]]) -> BandTable:
     """A band table as written (its rows are checked in :mod:`innerpay.policy.checks`)."""
-    names = sorted({k for row in rows for k in row if k != "up_to"})
+    names = list(dict.fromkeys(k for row in rows for k in row if k != "up_to"))  # as written
     bounds = tuple(Decimal(row["up_to"]) for row in rows[:-1] if "up_to" in row)
     return BandTable(
         bounds, tuple((n, tuple(Decimal(row.get(n, 0)) for row in rows)) for n in names)
