@@ -37,6 +37,8 @@ TOTALS = ("gross", "deductions", "net")
 #: The arrears this period carries for an employee (earnings positive, clawbacks negative).
 ARREARS = "arrears"
 RESERVED = frozenset(EMPLOYEE_NAMES + DEPARTMENT_NAMES + PERIOD_NAMES + TOTALS + (ARREARS,))
+#: The tables a period folder holds besides the policy's metric and record tables.
+FIXED_TABLES = ("employees", "candidates", "ballots", "adjustments")
 #: The names of the period, and what each is, for the static check of comparisons.
 DATE_NAMES = frozenset({"hired_on", "left_on", "period_start", "period_end"})
 TEXT_NAMES = frozenset({"id", "name", "department", "role"})
@@ -268,7 +270,12 @@ def check_line_units(policy: Policy) -> list[Diagnostic]:
 def check_records(policy: Policy) -> list[Diagnostic]:
     """A record sum is a sum or a count, not both; a count's rows are those where it is true."""
     problems: list[Diagnostic] = []
+    metric_tables = {m.table for m in policy.metrics.values()}
     for table in policy.records.values():
+        if table.name in FIXED_TABLES or table.name in metric_tables:
+            what = "a metric table" if table.name in metric_tables else "innerpay's own table"
+            problems.append(error(table.source, f"record table '{table.name}' is {what}; "
+                                  "give the records their own file"))  # fmt: skip
         spec = policy.doc.data["records"][table.name]["sums"]
         for record_sum in table.sums:
             given = [k for k in ("sum", "count") if k in spec[record_sum.name]]
@@ -378,7 +385,11 @@ def _formula_names(
                         formula.at(offset + len("ytd(")),
                         f"ytd({read}): year to date is "
                         "kept for the pay lines, gross, deductions, net and arrears"
-                        f"{suggest(read, sorted(lines))}",
+                        + (
+                            suggest(read, sorted(lines))
+                            or f"; to add up {read} over the year, make a value line of it and "
+                            "read ytd() of that line"
+                        ),
                     )
                 )
         elif fn == "adjustments":
@@ -415,9 +426,10 @@ def _table_call(
     if table in known and not isinstance(value, wanted):
         tables = [n for n, v in policy.parameters.items() if isinstance(v, wanted)]
         what = "a step table" if fn == "step" else "a band table"
-        return [
-            error(formula.at(offset), f"{fn}(): '{table}' is not {what}{suggest(table, tables)}")
-        ]
+        hint = suggest(table, tables) or (
+            f"; {what[2:]}s: {', '.join(tables)}" if tables else f"; the policy has no {what[2:]}"
+        )
+        return [error(formula.at(offset), f"{fn}(): '{table}' is not {what}{hint}")]
     if isinstance(value, BandTable):
         column = getattr(args[2], "value", "")
         names = [n for n, _ in value.columns]
