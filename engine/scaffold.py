@@ -1,7 +1,7 @@
 """`innerpay init`: a new HR policy repository that validates, tests and computes out of the box.
 
 It copies the reference company (its policy versions and test cases, six months of data, the
-JSON Schemas the policies' modelines name), and writes a pre-commit configuration and a README
+JSON Schemas the policies' modelines name, the policy language reference), and writes a pre-commit configuration and a README
 for HR.  It never writes into a folder that already holds files.
 """
 
@@ -33,6 +33,8 @@ innerpay compute --period 2024-05    # pay slips and reports of a month, into ou
 - `data/<YYYY-MM>/`: `employees.csv` and one table per metric (`.csv` or `.xlsx`), and when
   needed `candidates.csv`, `ballots.csv`, `adjustments.csv`.
 - `out/`: what innerpay writes (not kept in git).
+- `docs/policy-language.md`: every key, name, function and operator a policy may use, with
+  examples.
 
 ## Changing the policy
 
@@ -88,6 +90,11 @@ def init_repository(target: str) -> list[Diagnostic]:
     shutil.copytree(os.path.join(source, "policies"), os.path.join(target, "policies"))
     shutil.copytree(os.path.join(source, "fixtures"), os.path.join(target, "data"))
     shutil.copytree(os.path.join(source, "schema"), os.path.join(target, "schema"))
+    os.makedirs(os.path.join(target, "docs"))
+    shutil.copy(
+        os.path.join(source, "docs", "policy-language.md"),
+        os.path.join(target, "docs", "policy-language.md"),
+    )
     files = {"README.md": HR_README, ".pre-commit-config.yaml": PRE_COMMIT, ".gitignore": GITIGNORE}
     for name, text in files.items():
         with open(os.path.join(target, name), "w", encoding="utf-8") as handle:

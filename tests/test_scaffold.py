@@ -27,6 +27,7 @@ def test_init_then_validate_test_and_compute(
         ".pre-commit-config.yaml",
         "README.md",
         "data",
+        "docs",
         "policies",
         "schema",
     ]
@@ -38,6 +39,9 @@ def test_init_then_validate_test_and_compute(
     # the modelines name schema files that are there
     assert (tmp_path / "hr" / "schema" / "policy.schema.json").is_file()
     assert (tmp_path / "hr" / "schema" / "cases.schema.json").is_file()
+    # the policy language reference, as the repository has it
+    written = (tmp_path / "hr" / "docs" / "policy-language.md").read_text(encoding="utf-8")
+    assert written == (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
 
 
 def test_init_refuses_a_folder_with_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,3 +66,30 @@ def test_the_pre_commit_hooks_run_innerpay_commands() -> None:
         assert hook["language"] == "python"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "id: innerpay-validate" in readme and "id: innerpay-test" in readme
+
+
+def _keys(schema: dict, path: str = "") -> set[str]:  # type: ignore[type-arg]
+    """Every key a policy may hold, by name."""
+    found: set[str] = set()
+    for name, sub in schema.get("properties", {}).items():
+        found.add(name)
+        found |= _keys(sub)
+    for part in ("items", "additionalProperties"):
+        if isinstance(schema.get(part), dict):
+            found |= _keys(schema[part])
+    for choice in schema.get("anyOf", []):
+        found |= _keys(choice)
+    return found
+
+
+def test_the_policy_language_reference_names_everything_a_policy_may_use() -> None:
+    from innerpay.formulas import PAY_FUNCTIONS
+    from innerpay.policy.checks import RESERVED
+    from innerpay.policy.document import POLICY_SCHEMA
+
+    text = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
+    missing = [f"{name}()" for name in PAY_FUNCTIONS if f"`{name}(" not in text]
+    missing += [name for name in sorted(RESERVED) if f"`{name}`" not in text and
+                f"`{name}," not in text and f", `{name}`" not in text]  # fmt: skip
+    missing += [key for key in sorted(_keys(POLICY_SCHEMA)) if f"{key}:" not in text]
+    assert missing == []
