@@ -1,8 +1,9 @@
 """`innerpay init`: a new HR policy repository that validates, tests and computes out of the box.
 
 It copies the reference company (its policy versions and test cases, six months of data, the
-JSON Schemas the policies' modelines name, the policy language reference), and writes a pre-commit configuration and a README
-for HR.  It never writes into a folder that already holds files.
+JSON Schemas the policies' modelines name, the policy language reference), and writes a
+pre-commit configuration and a README for HR.  It never writes into a folder that already
+holds files.
 """
 
 from __future__ import annotations
