@@ -109,11 +109,19 @@ def reads_alike(one: Policy, other: Policy) -> bool:
             (m.id, m.table, m.success.text, m.weight.text if m.weight else None)
             for m in policy.metrics.values()
         )
+        records = tuple(
+            (t.name, t.employee, t.optional, tuple((s.name, *(f.text for f in s.formulas))
+                                                   for s in t.sums))
+            for t in policy.records.values()
+        )  # fmt: skip
         return (
             tuple(policy.employee_fields.items()),
             tuple(sorted(policy.departments)),
             metrics,
             policy.below_target_periods,
+            records,
+            tuple(policy.adjustment_categories),
+            bool(policy.earlier_names),  # the earlier months are read only for ytd()
         )
 
     return reading(one) == reading(other)
@@ -123,7 +131,8 @@ def recompute(computed: Computed, policy: Policy) -> Computed:
     """The period of ``computed`` evaluated under another version that reads its data alike
     (:func:`reads_alike`): nothing read again."""
     assert computed.results is not None and computed.data is not None
-    results, problems = evaluate(policy, computed.data, computed.history)
+    earlier = computed.results.earlier  # the earlier months are as paid, whatever the version
+    results, problems = evaluate(policy, computed.data, computed.history, earlier=earlier)
     if results is not None:
         results = replace(results, inputs=computed.results.inputs)
     return Computed(

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from innerpay.formulas import Arrow, Const, Fault, StepTable, Values, Vector, arrow, kernels
+from innerpay.formulas.parse import BandTable
 from innerpay.formulas.vectors import Rows, assemble, to_arrow
 from innerpay.numbers import CONTEXT, Rounding
 
@@ -182,6 +183,47 @@ def test_step(column: list[Decimal]) -> None:
                                         len(column)), column)  # fmt: skip
     if min(column) >= 0:
         assert isinstance(got, Arrow)
+
+
+BANDS = BandTable(
+    (Decimal("36000"), Decimal("144000"), Decimal("300000")),
+    (
+        ("rate", (Decimal("0.03"), Decimal("0.10"), Decimal("0.20"), Decimal("0.25"))),
+        ("quick_deduction", (Decimal("0"), Decimal("2520"), Decimal("16920"), Decimal("31920"))),
+    ),
+)
+EDGES = [Decimal(v) for v in ("36000", "36000.01", "35999.99", "144000", "300000.001", "-5")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(decimals(3, "-1000", "400000"), st.sampled_from(EDGES)), min_size=1,
+                max_size=12), st.sampled_from(["rate", "quick_deduction"]))  # fmt: skip
+def test_band(column: list[Decimal], name: str) -> None:
+    fast = kernels.fast_band(BANDS, name)
+    assert fast is not None
+    got = agree(lambda x: kernels.apply(lambda v: kernels.values.band(BANDS, v, name), fast, [x],
+                                        len(column)), column)  # fmt: skip
+    assert isinstance(got, Arrow)
+    values = dict(BANDS.columns)[name]
+    for x, value in zip(column, got.values(), strict=True):  # the row: the first bound >= x
+        row = next((k for k, bound in enumerate(BANDS.bounds) if x <= bound), 3)
+        assert value == values[row]
+        assert (row == 0 or x > BANDS.bounds[row - 1]) and (row == 3 or x <= BANDS.bounds[row])
+
+
+@settings(max_examples=200, deadline=None)
+@given(decimals(6, "-100000", "100000"), st.integers(0, 4))
+def test_floor_ceil_and_truncate_bracket_the_value(x: Decimal, places: int) -> None:
+    unit = Decimal(1).scaleb(-places)
+    down = kernels.values.rounded(x, places, Rounding.FLOOR, "floor")
+    up = kernels.values.rounded(x, places, Rounding.CEILING, "ceil")
+    toward = kernels.values.rounded(x, places, Rounding.TRUNCATE, "truncate")
+    assert down <= x <= up and up - down in (0, unit)
+    assert (down == up) == (x == x.quantize(unit, rounding=decimal.ROUND_DOWN))
+    assert abs(toward) <= abs(x) < abs(toward) + unit
+    assert toward == (down if x >= 0 else up)
+    for value in (down, up, toward):
+        assert value.as_tuple().exponent == -places
 
 
 @settings(max_examples=150, deadline=None)

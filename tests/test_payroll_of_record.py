@@ -388,3 +388,26 @@ def test_the_slip_with_values_and_a_warning(example: Path, snapshot: SnapshotAss
     assert (out / "payslips" / "E06.html").read_text(encoding="utf-8") == snapshot
     ran = run_cli(["explain", "--period", "2024-04", "--employee", "E02"])
     assert ran.stdout == snapshot
+
+
+def test_diff_of_two_versions_that_read_the_year_to_date(example: Path) -> None:
+    first = (example / "policies" / "2024-01.yaml").read_text(encoding="utf-8")
+    (example / "other.yaml").write_text(
+        first.replace('version: "2024.01"', 'version: "2024.01b"').replace(
+            "performance_ratio: 0.20 ", "performance_ratio: 0.25 "
+        ),
+        encoding="utf-8",
+    )
+    ran = run_cli(["diff", "--period", "2024-03", "--base", "2024.01", "--head", "other.yaml",
+                   "--format", "json"])  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    found = json.loads(ran.stdout)
+    bonus = {
+        row["employee"]: (Decimal(row["base"]), Decimal(row["head"]))
+        for row in found["lines"]
+        if row["line"] == "performance_bonus"
+    }
+    assert len(bonus) == 11  # everyone paid in March
+    assert all(head == (base * 5 / 4).quantize(Decimal("0.01")) for base, head in bonus.values())
+    changed = {row["line"] for row in found["lines"]}
+    assert {"performance_bonus", "wages", "ytd_taxable", "iit"} <= changed
