@@ -16,13 +16,12 @@ earlier month changed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .audit.ledger import read_ledger
+from .audit.ledger import closed_results, read_ledger
 from .data.period import period_folder
 from .data.tables import data_error, find_table, read_table
 from .errors import Diagnostic, Kind, Source, error, has_errors
@@ -44,16 +43,15 @@ def opening_name(year: int) -> str:
 def month_of(results: Results, source: From = From.COMPUTED) -> Month:
     """A computed period's amounts per employee: every line, the totals and the arrears."""
     payroll = results.employees
-    amounts: dict[str, dict[str, Decimal]] = {}
-    for employee in payroll.values():
-        held = {x.id: x.amount for x in employee.lines}
-        held["gross"], held["deductions"], held["net"] = (
-            employee.gross,
-            employee.deductions,
-            employee.net,
-        )
-        held["arrears"] = sum((a.signed for a in employee.arrears), Decimal(0))
-        amounts[employee.id] = held
+    ids = payroll.roster.ids
+    columns = {line_id: column.amounts for line_id, column in payroll.lines.items()}
+    columns |= {"gross": payroll.gross, "deductions": payroll.deductions, "net": payroll.net}
+    amounts = {
+        name: dict(zip(ids, column.values(), strict=True)) for name, column in columns.items()
+    }
+    amounts["arrears"] = {
+        e: sum((a.signed for a in carried), Decimal(0)) for e, carried in payroll.arrears.items()
+    }
     names = frozenset(x.id for x in results.policy.lines) | frozenset(TOTALS)
     return Month(
         results.period,
@@ -71,35 +69,35 @@ def _sha256(path: str) -> str:
 
 
 def closed_month(
-    path: str, period: Period, policies: PolicySet
+    path: str, period: Period, policies: PolicySet, wanted: tuple[str, ...]
 ) -> tuple[Month | None, list[Diagnostic]]:
-    """A closed period's amounts as its results.json recorded them."""
+    """A closed period's amounts of the ``wanted`` names as its results.json recorded them."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            stored = json.load(handle)
+        stored, sha256 = closed_results(path)
         amounts: dict[str, dict[str, Decimal]] = {}
+        recorded_names: set[str] = set()
         for emp_id, employee in stored["employees"].items():
-            held = {k: Decimal(v) for k, v in employee["lines"].items()}
+            held = dict(employee["lines"])
             for name in ("gross", "deductions", "net"):
-                held[name] = Decimal(employee[name])
-            held["arrears"] = sum(
-                (
-                    Decimal(a["amount"]) * (1 if a["kind"] == "earning" else -1)
-                    for a in employee.get("arrears", [])
-                ),
-                Decimal(0),
-            )
-            amounts[emp_id] = held
+                held[name] = employee[name]
+            recorded_names.update(held)
+            for name in wanted:
+                if name in held:
+                    amounts.setdefault(name, {})[emp_id] = Decimal(held[name])
+            carried = employee.get("arrears", [])
+            if carried:
+                amounts.setdefault("arrears", {})[emp_id] = sum(
+                    (Decimal(a["amount"]) * (1 if a["kind"] == "earning" else -1) for a in carried),
+                    Decimal(0),
+                )
         version = str(stored["policy"]["version"])
     except (OSError, ValueError, KeyError, TypeError, InvalidOperation) as exc:
         return None, [error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)]
     recorded = policies.by_version(version)
-    if recorded is not None:
-        names = frozenset(x.id for x in recorded.lines)
-    else:
-        names = frozenset(k for held in amounts.values() for k in held)
+    kept = recorded.lines if recorded is not None else ()  # else: the names it recorded
+    names = frozenset(x.id for x in kept) if recorded is not None else frozenset(recorded_names)
     return Month(
-        period, From.CLOSED, amounts, names | frozenset(TOTALS), version, {path: _sha256(path)}
+        period, From.CLOSED, amounts, names | frozenset(TOTALS), version, {path: sha256}
     ), []
 
 
@@ -124,8 +122,9 @@ def opening_month(
     cells = {
         name: [c or "" for c in column.values()] for name, column in table.rows.columns.items()
     }
-    amounts: dict[str, dict[str, Decimal]] = {}
+    amounts: dict[str, dict[str, Decimal]] = {name: {} for name in wanted}
     throughs: set[str] = set()
+    seen: set[str] = set()
     for k, line in enumerate(table.rows.lines):
         emp_id = cells["employee"][k].strip()
         throughs.add(cells["through"][k].strip())
@@ -139,10 +138,12 @@ def opening_month(
             except InvalidOperation:
                 problems.append(data_error(table.at(line, name), f"{name}: '{text}' is not a "
                                            "number"))  # fmt: skip
-        if emp_id in amounts:
+        if emp_id in seen:
             problems.append(data_error(table.at(line, "employee"), f"employee '{emp_id}' is "
                                        "listed twice"))  # fmt: skip
-        amounts[emp_id] = held
+        seen.add(emp_id)
+        for name, amount in held.items():
+            amounts.setdefault(name, {})[emp_id] = amount
     through = None
     if len(throughs) != 1:
         problems.append(data_error(Source(path, 1), "through: every row must name the same "
@@ -193,7 +194,7 @@ def year_to_date(
     month = opening.through.next() if opening is not None and opening.through else Period(
         period.year, 1)  # fmt: skip
     while month < period:
-        made, found = _earlier(month, YearToDate(month, tuple(months)), ledger, policies,
+        made, found = _earlier(month, wanted, YearToDate(month, tuple(months)), ledger, policies,
                                data_dir, out, compute)  # fmt: skip
         problems += found
         if made is None:
@@ -215,6 +216,7 @@ def year_to_date(
 
 def _earlier(
     month: Period,
+    wanted: tuple[str, ...],
     before: YearToDate,
     ledger: dict[Period, Any],
     policies: PolicySet,
@@ -224,7 +226,8 @@ def _earlier(
 ) -> tuple[Month | None, list[Diagnostic]]:
     """One earlier month: as closed, or computed; None when neither can be."""
     if month in ledger:
-        return closed_month(os.path.join(out, str(month), "results.json"), month, policies)
+        path = os.path.join(out, str(month), "results.json")
+        return closed_month(path, month, policies, wanted)
     if not os.path.isdir(period_folder(data_dir, month)) or policies.in_force(month) is None:
         return None, []
     results, found = compute(month, before)

@@ -107,6 +107,14 @@ def _sha256(path: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
+def closed_results(path: str) -> tuple[dict[str, Any], str]:
+    """A closed period's results.json and its sha256 (read once for both): raises OSError or
+    ValueError.  Each reader keeps only what it needs of it."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    return json.loads(raw), hashlib.sha256(raw).hexdigest()
+
+
 def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
     """Record a computed period as paid; its outputs must be exactly what its manifest says."""
     folder = os.path.join(out, str(period))
@@ -217,6 +225,31 @@ def data_changed(out: str, period: Period, data_dir: str) -> list[str]:
 Recompute = Callable[[Period], tuple[Results | None, list[Diagnostic]]]
 
 
+def _unreadable(path: str, exc: Exception) -> Diagnostic:
+    return error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)
+
+
+def _paid(
+    out: str, closed: list[Period], recorded: dict[Period, tuple[str, str]], policies: PolicySet
+) -> tuple[dict[tuple[str, Period], Decimal], list[Diagnostic]]:
+    """What each employee was paid for each closed period, settled lines aside: its own net
+    plus every arrear later periods carried for it (read only when a period is revalued)."""
+    paid: dict[tuple[str, Period], Decimal] = {}
+    for c in closed:
+        path = os.path.join(out, str(c), "results.json")
+        try:
+            stored, _ = closed_results(path)
+            settled = _settled(policies.by_version(recorded[c][1]) or policies.in_force(c))
+            for emp_id, employee in stored["employees"].items():
+                paid[(emp_id, c)] = paid.get((emp_id, c), Decimal(0)) + _own_net(employee, settled)
+                for arrear in employee.get("arrears", []):
+                    key = (emp_id, Period.parse(arrear["period"]))
+                    paid[key] = paid.get(key, Decimal(0)) + _signed(arrear)
+        except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
+            return {}, [_unreadable(path, exc)]
+    return paid, []
+
+
 def arrears_for(
     period: Period,
     out: str,
@@ -236,37 +269,20 @@ def arrears_for(
     if problems:
         return (), {}, problems
     closed = sorted(p for p in entries if p < period)
-    stored: dict[Period, dict[str, Any]] = {}
+    recorded: dict[Period, tuple[str, str]] = {}  # closed period → its policy's sha256, version
+    corrected: set[Period] = set()
     inputs: dict[str, str] = {}
-    for c in closed:
+    for c in closed:  # one at a time: a closed results.json is let go once read
         path = os.path.join(out, str(c), "results.json")
         try:
-            with open(path, encoding="utf-8") as handle:
-                stored[c] = json.load(handle)
-        except (OSError, ValueError) as exc:
-            return (
-                (),
-                {},
-                [error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)],
-            )
-        inputs[path] = _sha256(path)
-    settled = {
-        c: _settled(
-            policies.by_version(str(stored[c]["policy"]["version"])) or policies.in_force(c)
-        )
-        for c in closed
-    }
-    paid: dict[tuple[str, Period], Decimal] = {}
-    corrected: set[Period] = set()
-    for c in closed:
-        for emp_id, employee in stored[c]["employees"].items():
-            own = _own_net(employee, settled[c])
-            paid[(emp_id, c)] = paid.get((emp_id, c), Decimal(0)) + own
-            for arrear in employee.get("arrears", []):
-                target = Period.parse(arrear["period"])
-                corrected.add(target)
-                paid[(emp_id, target)] = paid.get((emp_id, target), Decimal(0)) + _signed(arrear)
-    found: list[Arrear] = []
+            stored, inputs[path] = closed_results(path)
+            recorded[c] = (str(stored["policy"]["sha256"]), str(stored["policy"]["version"]))
+            for employee in stored["employees"].values():
+                if employee.get("arrears"):
+                    corrected.update(Period.parse(a["period"]) for a in employee["arrears"])
+        except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
+            return (), {}, [_unreadable(path, exc)]
+    revalued: list[tuple[Period, Policy]] = []
     for c in closed:
         policy = policies.in_force(c)
         if policy is None:
@@ -278,8 +294,15 @@ def arrears_for(
                         f"closed ({len(changed)} file(s)): {period} carries the difference as "
                         "arrears", Kind.DATA)
             )  # fmt: skip
-        if policy.sha256 == stored[c]["policy"]["sha256"] and c not in corrected and not changed:
-            continue
+        if policy.sha256 != recorded[c][0] or c in corrected or changed:
+            revalued.append((c, policy))
+    if not revalued:
+        return (), inputs, problems
+    paid, failed = _paid(out, closed, recorded, policies)
+    if failed:
+        return (), {}, failed
+    found: list[Arrear] = []
+    for c, policy in revalued:
         results, recomputed = recompute(c)
         problems += recomputed
         if results is None:

@@ -42,7 +42,7 @@ class Month:
 
     period: Period  # the month (the opening balances: their first month, January)
     source: Source
-    amounts: dict[str, dict[str, Decimal]]  # employee → name → amount
+    amounts: dict[str, dict[str, Decimal]]  # name → employee → amount (those paid that month)
     names: frozenset[str]  # the names this month holds (its version's lines, the totals)
     version: str | None = None
     inputs: dict[str, str] = field(default_factory=dict)  # what was read for it → sha256
@@ -57,7 +57,7 @@ class Month:
 
     def amount(self, employee: str, name: str) -> Decimal:
         """What the employee had of ``name`` this month (nothing: not on the payroll)."""
-        return self.amounts.get(employee, {}).get(name, ZERO)
+        return self.amounts.get(name, {}).get(employee, ZERO)
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,13 @@ class YearToDate:
         """Σ ``name`` over the earlier months, for one employee."""
         return sum((m.amount(employee, name) for m in self.months), ZERO)
 
-    def employees(self, name: str) -> list[str]:
-        """The employees who had ``name`` in an earlier month, sorted."""
-        return sorted({e for m in self.months for e, held in m.amounts.items() if name in held})
+    def totals(self, name: str) -> dict[str, Decimal]:
+        """Σ ``name`` over the earlier months, for every employee who had it."""
+        found: dict[str, Decimal] = {}
+        for month in self.months:
+            for employee, amount in month.amounts.get(name, {}).items():
+                found[employee] = found[employee] + amount if employee in found else amount
+        return found
 
     def contributions(self, employee: str, name: str) -> list[tuple[Month, Decimal]]:
         """Each month's part of the employee's ``ytd(name)`` (for `explain`)."""

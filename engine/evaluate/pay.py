@@ -109,6 +109,16 @@ class Names:
             return Const(self.policy.parameters[name], self.size)
         return Const(Fault(values.undefined(name)), self.size)
 
+    def columnar(self, column: Vector) -> Vector:
+        """A column of Python values as an arrow column where the roster is one (a rounded line
+        that a Decimal kernel made, say a division): the same values, so that the lines that
+        read it and the writers stay on arrow kernels."""
+        if type(column) is Values and isinstance(self.roster.columns["id"], Arrow):
+            made = to_arrow(column.items)
+            if made is not None:
+                return made
+        return column
+
     def _department_codes(self) -> Vector:
         """Each employee's department by its place among the policy's departments."""
         if self._codes is None:
@@ -178,11 +188,12 @@ def pay_lines(
         failed = _failed(rounded, line, yes, failures)
         if failed:
             rounded = _zero_at(rounded, failed)
+        rounded = names.columnar(rounded)
         batch.set(line.id, rounded)
         exact[line.id] = amount
         applies = assemble(size, [(yes, Const(True, yes.count)), (no, Const(False, no.count)),
                                   (bad, Const(False, bad.count))])  # fmt: skip
-        made[line.id] = LineColumn(rounded, applies)
+        made[line.id] = LineColumn(rounded, names.columnar(applies))
     batch.trace = None
     return {line.id: made[line.id] for line in policy.lines}, exact, failures, batch
 
@@ -269,8 +280,12 @@ def more_names(
     period = data.period
     roster = data.roster if roster is None else roster
     made: dict[str, Callable[[], Vector]] = {
-        "months_employed": lambda: Values(
-            [months_employed(h, period) for h in roster.column("hired_on").values()]
+        "months_employed": lambda: per_employee(
+            roster,
+            {
+                e: months_employed(h, period)
+                for e, h in zip(roster.ids, roster.column("hired_on").values(), strict=True)
+            },
         ),
         ARREARS: lambda: per_employee(
             roster, _signed_sums((a.employee, a.signed) for a in arrears)
@@ -293,7 +308,7 @@ def more_names(
             made[f"ytd({name})"] = lambda fault=fault: Const(fault, len(roster))  # type: ignore[misc]
         else:
             made[f"ytd({name})"] = lambda name=name: per_employee(  # type: ignore[misc]
-                roster, {e: earlier.total(e, name) for e in earlier.employees(name)}
+                roster, earlier.totals(name)
             )
     return made
 
