@@ -286,8 +286,42 @@ def arrow_type(values: Sequence[Any]) -> Any:
     return {bool: pa.bool_(), str: pa.string(), dt.date: pa.date32()}.get(kind)
 
 
+def _decimals_arrow(values: Sequence[Any]) -> Arrow | None:
+    """Decimals (or None) as an arrow decimal column with their exponents, each Decimal's shape
+    read once; None where arrow cannot hold one exactly (see :func:`decimal_shape`)."""
+    exponents: list[int] = []
+    whole = scale = 0
+    for v in values:
+        if v is None:
+            exponents.append(0)
+            continue
+        if type(v) is not Decimal or not v.is_finite():
+            return None
+        sign, digits, exponent = v.as_tuple()
+        assert isinstance(exponent, int)
+        if exponent > 0 or len(digits) > MAX_DIGITS or (sign and not any(digits)):
+            return None
+        whole = max(whole, len(digits) + exponent)
+        scale = max(scale, -exponent)
+        exponents.append(exponent)
+    if whole + scale > MAX_DIGITS + 10:
+        return None
+    pa = arrow.pa
+    data = pa.array(values, pa.decimal128(max(whole + scale, 1), scale))
+    wanted = -scale
+    exps = None
+    if any(e != wanted for v, e in zip(values, exponents, strict=True) if v is not None):
+        exps = pa.array(
+            [wanted if v is None else e for v, e in zip(values, exponents, strict=True)], pa.int32()
+        )
+    return Arrow(data, exps)  # fmt: skip
+
+
 def to_arrow(values: Sequence[Any]) -> Arrow | None:
     """Python values as an :class:`Arrow` vector, or None where one cannot hold them exactly."""
+    first = next((v for v in values if v is not None), None)
+    if type(first) is Decimal:
+        return _decimals_arrow(values)
     kind = arrow_type(values)
     if kind is None or arrow.pa.types.is_null(kind):
         return None
