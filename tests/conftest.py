@@ -31,13 +31,20 @@ def run_cli(args: Sequence[str]) -> Ran:
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
+def working_copy(
+    source: Path, folders: Sequence[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A working directory holding copies of ``source``'s folders."""
+    for folder in folders:
+        shutil.copytree(source / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture
 def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory holding a copy of the reference company (policies/ and fixtures/)."""
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return working_copy(ROOT, ("policies", "fixtures"), tmp_path, monkeypatch)
 
 
 def expected_lines(path: Path) -> list[str]:

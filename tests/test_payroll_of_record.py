@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_cli, working_copy
 
 EXAMPLE = ROOT / "examples" / "cn-payroll"
 
@@ -21,10 +21,7 @@ EXAMPLE = ROOT / "examples" / "cn-payroll"
 @pytest.fixture
 def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working copy of examples/cn-payroll (policies/ and data/)."""
-    shutil.copytree(EXAMPLE / "policies", tmp_path / "policies")
-    shutil.copytree(EXAMPLE / "data", tmp_path / "data")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return working_copy(EXAMPLE, ("policies", "data"), tmp_path, monkeypatch)
 
 
 def results(folder: Path, period: str) -> dict:  # type: ignore[type-arg]
