@@ -294,7 +294,7 @@ def _earlier_months(
         problems += found
         if results is None:
             return None
-        months.append(month_of(results))
+        months.append(month_of(results, policies.earlier_names | set(policy.earlier_names)))
         month = month.next()
     return YearToDate(period, tuple(months))
 

@@ -184,7 +184,7 @@ def compute_results(
             return again.results, again.diagnostics
 
         arrears, closed_inputs, found = arrears_for(
-            period, options.out, policies, recompute, options.data
+            period, options.out, policies, recompute, options.data, policies.earlier_names
         )
         problems += found
         read |= closed_inputs

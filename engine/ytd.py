@@ -21,7 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .audit.ledger import closed_results, read_ledger
+from .audit.ledger import closed_summary, read_ledger
 from .data.period import period_folder
 from .data.tables import data_error, find_table, read_table
 from .errors import Diagnostic, Kind, Source, error, has_errors
@@ -40,18 +40,23 @@ def opening_name(year: int) -> str:
     return f"opening-{year}"
 
 
-def month_of(results: Results, source: From = From.COMPUTED) -> Month:
-    """A computed period's amounts per employee: every line, the totals and the arrears."""
+def month_of(results: Results, wanted: frozenset[str], source: From = From.COMPUTED) -> Month:
+    """A computed period's amounts per employee of the ``wanted`` names (lines, totals,
+    arrears: what later months read year to date)."""
     payroll = results.employees
     ids = payroll.roster.ids
     columns = {line_id: column.amounts for line_id, column in payroll.lines.items()}
     columns |= {"gross": payroll.gross, "deductions": payroll.deductions, "net": payroll.net}
     amounts = {
-        name: dict(zip(ids, column.values(), strict=True)) for name, column in columns.items()
+        name: dict(zip(ids, column.values(), strict=True))
+        for name, column in columns.items()
+        if name in wanted
     }
-    amounts["arrears"] = {
-        e: sum((a.signed for a in carried), Decimal(0)) for e, carried in payroll.arrears.items()
-    }
+    if "arrears" in wanted:
+        amounts["arrears"] = {
+            e: sum((a.signed for a in carried), Decimal(0))
+            for e, carried in payroll.arrears.items()
+        }
     names = frozenset(x.id for x in results.policy.lines) | frozenset(TOTALS)
     return Month(
         results.period,
@@ -69,35 +74,19 @@ def _sha256(path: str) -> str:
 
 
 def closed_month(
-    path: str, period: Period, policies: PolicySet, wanted: tuple[str, ...]
+    path: str, period: Period, policies: PolicySet, wanted: frozenset[str]
 ) -> tuple[Month | None, list[Diagnostic]]:
     """A closed period's amounts of the ``wanted`` names as its results.json recorded them."""
     try:
-        stored, sha256 = closed_results(path)
-        amounts: dict[str, dict[str, Decimal]] = {}
-        recorded_names: set[str] = set()
-        for emp_id, employee in stored["employees"].items():
-            held = dict(employee["lines"])
-            for name in ("gross", "deductions", "net"):
-                held[name] = employee[name]
-            recorded_names.update(held)
-            for name in wanted:
-                if name in held:
-                    amounts.setdefault(name, {})[emp_id] = Decimal(held[name])
-            carried = employee.get("arrears", [])
-            if carried:
-                amounts.setdefault("arrears", {})[emp_id] = sum(
-                    (Decimal(a["amount"]) * (1 if a["kind"] == "earning" else -1) for a in carried),
-                    Decimal(0),
-                )
-        version = str(stored["policy"]["version"])
-    except (OSError, ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        summary = closed_summary(path, wanted)
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError, PeriodError) as exc:
         return None, [error(Source(path), f"closed results cannot be read: {exc}", Kind.CONTROL)]
-    recorded = policies.by_version(version)
-    kept = recorded.lines if recorded is not None else ()  # else: the names it recorded
-    names = frozenset(x.id for x in kept) if recorded is not None else frozenset(recorded_names)
+    recorded = policies.by_version(summary.version)
+    names = summary.names
+    if recorded is not None:
+        names = frozenset(x.id for x in recorded.lines) | frozenset(TOTALS)
     return Month(
-        period, From.CLOSED, amounts, names | frozenset(TOTALS), version, {path: sha256}
+        period, From.CLOSED, summary.amounts, names, summary.version, {path: summary.sha256}
     ), []
 
 
@@ -227,13 +216,13 @@ def _earlier(
     """One earlier month: as closed, or computed; None when neither can be."""
     if month in ledger:
         path = os.path.join(out, str(month), "results.json")
-        return closed_month(path, month, policies, wanted)
+        return closed_month(path, month, policies, policies.earlier_names)
     if not os.path.isdir(period_folder(data_dir, month)) or policies.in_force(month) is None:
         return None, []
     results, found = compute(month, before)
     if results is None:
         return None, found
-    return month_of(results), found
+    return month_of(results, policies.earlier_names), found
 
 
 def _not_found(month: Period, period: Period, data_dir: str, out: str) -> Diagnostic:

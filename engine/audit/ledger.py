@@ -11,6 +11,7 @@ never paid twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -113,6 +114,52 @@ def closed_results(path: str) -> tuple[dict[str, Any], str]:
     with open(path, "rb") as handle:
         raw = handle.read()
     return json.loads(raw), hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class ClosedResults:
+    """What a run keeps of a closed period's results.json: its hash, the version it was paid
+    under, the periods its arrears corrected, the names it recorded, and the amounts of the
+    names read year to date (name → employee → amount)."""
+
+    sha256: str
+    policy_sha256: str
+    version: str
+    corrected: frozenset[Period]
+    names: frozenset[str]
+    amounts: dict[str, dict[str, Decimal]]
+
+
+def closed_summary(path: str, wanted: frozenset[str]) -> ClosedResults:
+    """:class:`ClosedResults` of a closed period, read once per run for the arrears and the year
+    to date (a file written again is read again).  Raises OSError, ValueError, KeyError,
+    TypeError, ArithmeticError or PeriodError for a file that is not a run's results."""
+    status = os.stat(path)
+    return _closed_summary(path, status.st_mtime_ns, status.st_size, wanted)
+
+
+@functools.lru_cache(maxsize=24)
+def _closed_summary(path: str, mtime_ns: int, size: int, wanted: frozenset[str]) -> ClosedResults:
+    del mtime_ns, size  # part of the key only
+    stored, sha256 = closed_results(path)
+    amounts: dict[str, dict[str, Decimal]] = {name: {} for name in wanted}
+    names: set[str] = {"gross", "deductions", "net", "arrears"}
+    corrected: set[Period] = set()
+    for emp_id, employee in stored["employees"].items():
+        lines = employee["lines"]
+        names.update(lines)
+        carried = employee.get("arrears") or []
+        corrected.update(Period.parse(a["period"]) for a in carried)
+        for name in wanted:
+            if name in lines:
+                amounts[name][emp_id] = Decimal(lines[name])
+            elif name in ("gross", "deductions", "net"):
+                amounts[name][emp_id] = Decimal(employee[name])
+            elif name == "arrears" and carried:
+                amounts[name][emp_id] = sum((_signed(a) for a in carried), Decimal(0))
+    policy = stored["policy"]
+    return ClosedResults(sha256, str(policy["sha256"]), str(policy["version"]),
+                         frozenset(corrected), frozenset(names), amounts)  # fmt: skip
 
 
 def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
@@ -256,6 +303,7 @@ def arrears_for(
     policies: PolicySet,
     recompute: Recompute,
     data_dir: str | None = None,
+    wanted: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Arrear, ...], dict[str, str], list[Diagnostic]]:
     """The arrears that ``period`` carries for the closed periods before it.
 
@@ -263,7 +311,8 @@ def arrears_for(
     revalued (recomputed) when the version in force for it now is not the one it was paid under,
     when its own data changed since it was computed (``data_dir``), or when arrears were already
     carried for it.  Settled lines (the income tax withheld) are never revalued: the arrears are
-    the difference of net pay without them.
+    the difference of net pay without them.  ``wanted``: the names the run reads year to date,
+    kept of each closed period as it is read (see :func:`closed_summary`).
     """
     entries, problems = read_ledger(out)
     if problems:
@@ -272,16 +321,15 @@ def arrears_for(
     recorded: dict[Period, tuple[str, str]] = {}  # closed period → its policy's sha256, version
     corrected: set[Period] = set()
     inputs: dict[str, str] = {}
-    for c in closed:  # one at a time: a closed results.json is let go once read
+    for c in closed:  # what is kept of each: see ClosedResults
         path = os.path.join(out, str(c), "results.json")
         try:
-            stored, inputs[path] = closed_results(path)
-            recorded[c] = (str(stored["policy"]["sha256"]), str(stored["policy"]["version"]))
-            for employee in stored["employees"].values():
-                if employee.get("arrears"):
-                    corrected.update(Period.parse(a["period"]) for a in employee["arrears"])
-        except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
+            summary = closed_summary(path, wanted)
+        except (OSError, ValueError, KeyError, TypeError, ArithmeticError, PeriodError) as exc:
             return (), {}, [_unreadable(path, exc)]
+        inputs[path] = summary.sha256
+        recorded[c] = (summary.policy_sha256, summary.version)
+        corrected |= summary.corrected
     revalued: list[tuple[Period, Policy]] = []
     for c in closed:
         policy = policies.in_force(c)

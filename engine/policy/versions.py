@@ -40,6 +40,11 @@ class PolicySet:
         """The version with this label, or None."""
         return next((p for p in self.policies if p.version == label), None)
 
+    @property
+    def earlier_names(self) -> frozenset[str]:
+        """The names any version reads year to date (what an earlier month must keep)."""
+        return frozenset(n for p in self.policies for n in p.earlier_names)
+
 
 def read_text(path: str) -> tuple[str | None, bytes, list[Diagnostic]]:
     """A policy file's text (UTF-8, BOM allowed) and its bytes, or a diagnostic."""
