@@ -86,7 +86,7 @@ def closed_month(
     if recorded is not None:
         names = frozenset(x.id for x in recorded.lines) | frozenset(TOTALS)
     return Month(
-        period, From.CLOSED, summary.amounts, names, summary.version, {path: summary.sha256}
+        period, From.CLOSED, summary.amounts, names, summary.version, {summary.path: summary.sha256}
     ), []
 
 

@@ -246,10 +246,35 @@ def test_a_closed_earlier_month_is_read_as_recorded(example: Path) -> None:
     assert f"2024-01 (closed) {recorded['iit']:,.2f}" in ran.stdout
     manifest = json.loads((example / "out" / "2024-02" / "manifest.json").read_text("utf-8"))
     assert manifest["year_to_date"]["2024-01"]["inputs"] == {
-        "out/2024-01/results.json": hashlib.sha256(
-            (example / "out" / "2024-01" / "results.json").read_bytes()
+        "out/2024-01/payroll.csv": hashlib.sha256(
+            (example / "out" / "2024-01" / "payroll.csv").read_bytes()
         ).hexdigest()
     }
+
+
+def test_a_closed_month_reads_alike_from_payroll_csv_and_results_json(example: Path) -> None:
+    from innerpay.audit.ledger import summary_from_payroll_csv, summary_from_results_json
+
+    close("2024-01")
+    close("2024-02")
+    set_cell(example / "data" / "2024-02" / "employees.csv", "E02", "base_salary", "9900.00")
+    close("2024-03")  # carries arrears for February
+    wanted = frozenset({"wages", "iit", "net", "arrears", "contributions", "no_such_line"})
+    for period in ("2024-01", "2024-03"):
+        folder = example / "out" / period
+        fast = summary_from_payroll_csv(str(folder), wanted)
+        plain = summary_from_results_json(str(folder / "results.json"), wanted)
+        assert fast is not None
+        assert (fast.policy_sha256, fast.version, fast.corrected, fast.names, fast.amounts) == (
+            plain.policy_sha256, plain.version, plain.corrected, plain.names, plain.amounts)  # fmt: skip
+    assert summary_from_payroll_csv(str(example / "out" / "2024-03"), wanted).amounts[  # type: ignore[union-attr]
+        "arrears"] == {"E02": Decimal("1116.00")}  # 900.00 × (1 + 0.20 × 1.20)  # fmt: skip
+    # a payroll.csv edited after the close is refused, not read
+    csv_file = example / "out" / "2024-01" / "payroll.csv"
+    csv_file.write_text(csv_file.read_text("utf-8").replace(",", ";", 1), encoding="utf-8")
+    ran = run_cli(["compute", "--period", "2024-04"])
+    assert ran.code == 5
+    assert "is not the payroll.csv its run recorded (edited since?)" in ran.stderr
 
 
 def test_a_missing_earlier_month_is_an_error_naming_it(example: Path) -> None:
