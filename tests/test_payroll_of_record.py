@@ -433,3 +433,60 @@ def test_diff_of_two_versions_that_read_the_year_to_date(example: Path) -> None:
     assert all(head == (base * 5 / 4).quantize(Decimal("0.01")) for base, head in bonus.values())
     changed = {row["line"] for row in found["lines"]}
     assert {"performance_bonus", "wages", "ytd_taxable", "iit"} <= changed
+
+
+def test_a_large_payroll_of_record_gives_the_bytes_the_csv_module_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/payroll.py's company, small: the command (pyarrow's readers, arrow columns) and
+    the csv module's reading (Python values, the Decimal kernels) give the same February."""
+    import importlib.util
+    import sys
+
+    from innerpay import evaluate, load_policies, render_files, version_in_force
+    from innerpay.data import assemble
+    from innerpay.data.tables import FAST_BYTES, read_plain, stream_plain
+    from innerpay.data.tally import needed_columns
+    from innerpay.errors import has_errors
+    from innerpay.evaluate import YearToDate
+    from innerpay.outputs import joined
+    from innerpay.periods import Period
+    from innerpay.ytd import month_of
+
+    spec = importlib.util.spec_from_file_location("payroll_bench", ROOT / "bench" / "payroll.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["payroll_bench"] = bench
+    spec.loader.exec_module(bench)
+    bench.generate(3000, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for name in ("employees.csv", "attendance.csv"):
+        assert (tmp_path / "data" / "2024-02" / name).stat().st_size >= FAST_BYTES
+    ran = run_cli(["compute", "--period", "2024-02", "--format", "csv,json"])
+    assert ran.code == 0, ran.stderr
+
+    policies, _ = load_policies("policies")
+    months = []
+    for period in (Period(2024, 1), Period(2024, 2)):
+        policy, _ = version_in_force(policies, period, "policies")
+        assert policy is not None
+        folder = tmp_path / "data" / str(period)
+        problems: list = []  # type: ignore[type-arg]
+        tables = {}
+        for name in ("employees", "attendance"):
+            tables[name], found = read_plain(str(folder / f"{name}.csv"))
+            problems += found
+        streams = {}
+        for table in sorted({m.table for m in policy.metrics.values()}):
+            wanted = ["department", *needed_columns(policy, table)]
+            streams[table], found = stream_plain(str(folder / f"{table}.csv"), wanted)
+            problems += found
+        data = assemble(period, str(folder), tables, streams, {}, policy, problems)
+        results, found = evaluate(policy, data, earlier=YearToDate(period, tuple(months)))
+        assert results is not None and not has_errors(problems + found)
+        months.append(month_of(results, policies.earlier_names))
+    rendered = render_files(results, ("csv", "json")).files
+    out = tmp_path / "out" / "2024-02"
+    assert (out / "payroll.csv").read_bytes() == joined(rendered["payroll.csv"])
+    assert (out / "results.json").read_bytes() == joined(rendered["results.json"])
+    assert (out / "results.json").read_bytes().count(b'"warnings": ["below_min_wage"]') > 100

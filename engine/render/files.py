@@ -236,7 +236,10 @@ def _json_parts(made: Made, start: int, end: int) -> list[str | Vector]:
     parts += ['}, "adjustments": [], "arrears": [], "gross": "', made.text("gross", start, end)]
     parts += ['", "deductions": "', made.text("deductions", start, end), '", "net": "']
     parts += [made.text("net", start, end)]
-    parts += ['", "warnings": []},\n' if payroll.policy.checks else '"},\n']
+    if payroll.policy.checks:
+        parts += ['", "warnings": ', made.text("warnings", start, end), "},\n"]
+    else:
+        parts += ['"},\n']
     return parts
 
 
@@ -347,6 +350,10 @@ class Made:
             payroll = self.payroll
             if name == "days":
                 found = integer_texts(payroll.employed_days)
+            elif name == "warnings":  # results.json's list of the checks that warn of each
+                found = _texts(
+                    [_compact([c for c, _ in payroll.warnings.get(e, ())]) for e in payroll]
+                )
             elif name.startswith("line "):
                 line = payroll.policy.lines_by_id[name[len("line ") :]]
                 amounts = payroll.lines[line.id].amounts
@@ -361,14 +368,12 @@ class Made:
 
     def special(self, start: int, end: int) -> list[int]:
         """The rows from ``start`` to ``end`` (of the whole payroll) that their plain writers
-        write: adjustments, arrears, warnings, or text that JSON escapes or CSV quotes (ids and
+        write: adjustments, arrears, or text that JSON escapes or CSV quotes (ids and
         departments never hold any: they are checked)."""
         if self._special is None:
             payroll = self.payroll
             roster = payroll.roster
-            indices = (
-                roster.index(e) for e in [*payroll.adjustments, *payroll.arrears, *payroll.warnings]
-            )
+            indices = (roster.index(e) for e in [*payroll.adjustments, *payroll.arrears])
             found = {k for k in indices if k is not None}
             for name in ("name", "role"):
                 column = roster.columns[name]
@@ -377,6 +382,13 @@ class Made:
                     found.update(arrow.pc.indices_nonzero(hits).to_pylist())
             self._special = sorted(found)
         return [k for k in self._special if start <= k < end]
+
+
+def _texts(items: list[str]) -> Vector:
+    """Text as a column the arrow kernel of :func:`rows_text` joins, where pyarrow is there."""
+    if arrow.available():
+        return Arrow(arrow.pa.array(items, arrow.pa.string()))
+    return Values(items)
 
 
 def money_texts(column: Vector) -> Vector:
