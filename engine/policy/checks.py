@@ -430,6 +430,15 @@ def _table_call(
             f"; {what[2:]}s: {', '.join(tables)}" if tables else f"; the policy has no {what[2:]}"
         )
         return [error(formula.at(offset), f"{fn}(): '{table}' is not {what}{hint}")]
+    if isinstance(value, StepTable) and _is_rate(policy, args[1]):
+        top = max(t for t, _ in value.rows)
+        if top > 1:
+            rate = getattr(args[1], "id", "")
+            return [
+                error(formula.at(offset), f"step({table}, {rate}): {rate} is a rate from 0 to 1, "
+                      f"but the table's thresholds go up to {top}; write rates as fractions "
+                      f"(0.95 for 95%)")
+            ]  # fmt: skip
     if isinstance(value, BandTable):
         column = getattr(args[2], "value", "")
         names = [n for n, _ in value.columns]
@@ -459,23 +468,51 @@ def _kind_of(policy: Policy, node: ast.expr) -> str | None:
     return None
 
 
+def _is_rate(policy: Policy, node: ast.expr) -> bool:
+    """Whether a node is a rate from 0 to 1: the department's score or one of its metrics."""
+    return isinstance(node, ast.Name) and (node.id == "score" or node.id in policy.metrics)
+
+
 def _compared_kinds(policy: Policy, formula: Formula) -> list[Diagnostic]:
-    """A date compared with a text is never meant (``hired_on >= "2024-01-01"``): found here,
-    before any data is read."""
+    """Comparisons that are never meant, found before any data is read: a date with a text
+    (``hired_on >= "2024-01-01"``), a rate with a number above 1 (``score >= 90``), the
+    department with a text that names no department (``department == "salse"``)."""
     problems: list[Diagnostic] = []
     for node in ast.walk(formula.tree):
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]
         for left, right in itertools.pairwise(operands):
-            kinds = {_kind_of(policy, left), _kind_of(policy, right)}
-            if kinds == {"date", "text"}:
-                text = next((str(n.value) for n in (left, right) if isinstance(n, ast.Constant)),
-                            None)  # fmt: skip
-                fix = f'; write date("{text}")' if text is not None else ""
-                message = f"a date is compared with a text{fix}"
+            message = _mismatch(policy, left, right) or _mismatch(policy, right, left)
+            if message:
                 problems.append(error(formula.node_at(node), message))
     return problems
+
+
+def _mismatch(policy: Policy, one: ast.expr, other: ast.expr) -> str | None:
+    """Why comparing ``one`` with ``other`` cannot be meant, or None."""
+    kinds = (_kind_of(policy, one), _kind_of(policy, other))
+    literal = other.value if isinstance(other, ast.Constant) else None
+    if kinds == ("date", "text"):
+        fix = f'; write date("{literal}")' if isinstance(literal, str) else ""
+        return f"a date is compared with a text{fix}"
+    if _is_rate(policy, one) and isinstance(literal, Decimal) and literal > 1:
+        name = getattr(one, "id", "")
+        return (f"{name} is a rate from 0 to 1, compared with {literal}; write rates as "
+                f"fractions ({literal.scaleb(-2)} for {literal}%)")  # fmt: skip
+    if isinstance(one, ast.Name) and one.id == "department" and isinstance(literal, str):
+        if literal in policy.departments:
+            return None
+        named = [d.id for d in policy.departments.values() if literal in d.name.split()
+                 or literal == d.name]  # fmt: skip
+        if named:
+            return (f"'{literal}' is the name of department '{named[0]}'; compare department "
+                    f"with its id: department == \"{named[0]}\"")  # fmt: skip
+        hint = suggest(literal, policy.departments) or "; departments: " + ", ".join(
+            policy.departments
+        )
+        return f"'{literal}' is not a department of the policy{hint}"
+    return None
 
 
 def check_line_order(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
