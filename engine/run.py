@@ -16,6 +16,7 @@ from typing import Any
 
 from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
+from .data.lint import text_literals
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, YearToDate, evaluate
 from .outputs import locked, unmade, write_run
@@ -169,6 +170,8 @@ def compute_results(
             return Computed(None, problems)
     data, found = load_period(options.data, period, policy, options.encoding, progress)
     problems += found
+    if data is not None:
+        problems += text_literals(policy, data.roster)
     if data is None or has_errors(problems):
         return Computed(None, strictly(problems, options.strict))
     needed = (policy.below_target_periods or 1) - 1
