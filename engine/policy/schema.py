@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -173,6 +174,24 @@ _TYPE_WORDS = {
 }
 
 
+def _full_width(value: Any) -> str:
+    """Advice for a value typed with full-width characters (a Chinese keyboard's digits, comma,
+    colon), or ""."""
+    pending, texts = [value], []
+    while pending:  # the texts anywhere in the value (a step table's rows are lists)
+        item = pending.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+    for text in texts:
+        plain = unicodedata.normalize("NFKC", text)
+        if plain != text:
+            odd = next(c for c in text if unicodedata.normalize("NFKC", c) != c)
+            return f"; '{odd}' is a full-width character: write '{text}' as '{plain}'"
+    return ""
+
+
 def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]:
     """(path, at the key?, message) for one schema error."""
     path: Path = tuple(err.absolute_path)
@@ -213,7 +232,7 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             wanted = err.validator_value
             kinds = wanted if isinstance(wanted, list) else [wanted]
             wanted_text = " or ".join(_TYPE_WORDS.get(k, str(k)) for k in kinds)
-            hint = ""
+            hint = _full_width(value)
             if "string" in kinds and isinstance(value, Decimal):
                 hint = f'; quote it: "{value}"'
             return [(path, False, f"{where} must be {wanted_text}, not {_shown(value)}{hint}")]
@@ -261,8 +280,8 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
                 (
                     path,
                     False,
-                    f"{where} must be a number or a step table of [threshold, value] rows, "
-                    f"not {_shown(value)}",
+                    f"{where} must be a number, a step table of [threshold, value] rows or a "
+                    f"band table, not {_shown(value)}{_full_width(value)}",
                 )
             ]
         case _:

@@ -383,6 +383,42 @@ def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     return read_python(text, file)
 
 
+#: Full-width characters a Chinese keyboard types where YAML wants their ASCII forms.
+FULL_WIDTH = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}", "－": "-"}
+_NAMES = {"：": "colon", "，": "comma", "［": "bracket", "］": "bracket", "｛": "brace",
+          "｝": "brace", "－": "minus sign"}  # fmt: skip
+_KEY_COLON = re.compile(r"\s*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*\s*(：)")
+_FLOW_MARK = re.compile(r"(?<=[0-9\]\}])\s*([，］｝])|([［｛，])\s*(?=[0-9\[{-])")
+
+
+def typing_mistakes(text: str, file: str) -> list[Diagnostic]:
+    """Tabs and full-width spaces in the indentation, full-width colons after a key and
+    full-width punctuation between numbers: each at its own line and column, with the fix."""
+    found: list[Diagnostic] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = re.match(r"[ \t\u3000]*", line)
+        lead = indent.group(0) if indent else ""
+        for col, char in enumerate(lead, start=1):
+            if char == "\t":
+                found.append(error(Source(file, number, col), "a tab in the indentation: YAML "
+                                   "indents with spaces; replace the tab with spaces"))  # fmt: skip
+                break
+            if char == "\u3000":
+                found.append(error(Source(file, number, col), "a full-width space (U+3000) in the "
+                                   "indentation; replace it with ordinary spaces"))  # fmt: skip
+                break
+        key = _KEY_COLON.match(line)
+        marks = [(key.start(1), "：")] if key else []
+        marks += [(m.start(1) if m.group(1) else m.start(2), m.group(1) or m.group(2))
+                  for m in _FLOW_MARK.finditer(line)]  # fmt: skip
+        for start, char in sorted(set(marks)):
+            found.append(
+                error(Source(file, number, start + 1), f"replace the full-width {_NAMES[char]} "
+                      f"'{char}' with '{FULL_WIDTH[char]}'")
+            )  # fmt: skip
+    return found
+
+
 def read_python(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly with PyYAML's pure-Python reader (every problem in its
     words, at its position)."""
@@ -400,6 +436,9 @@ def read_python(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        typed = typing_mistakes(text, file)
+        if typed:  # the cause, in plain words, rather than what the YAML scanner makes of it
+            return doc, typed
         mark = exc.problem_mark or exc.context_mark
         source = Source(file, mark.line + 1, mark.column + 1) if mark else Source(file, 1, 1)
         problem = exc.problem or exc.context or "not valid YAML"
