@@ -257,7 +257,27 @@ def _syntax_error(text: str, exc: SyntaxError, locate: Callable[[int], Source]) 
     if msg.startswith("invalid syntax"):
         msg = "invalid syntax"
     shown = f" in {stripped!r}" if len(stripped) <= 80 else ""
-    return error(locate(lead + offset), f"formula cannot be parsed: {msg}{shown}")
+    hint = f"; {PERCENT}" if "%" in stripped else ""
+    if "%" in stripped:
+        offset = stripped.index("%")
+    return error(locate(lead + offset), f"formula cannot be parsed: {msg}{shown}{hint}")
+
+
+#: What a percent sign in a formula should be.
+PERCENT = "'%' is not a percent sign in a formula: write 7% as 0.07"
+#: What to call instead of a function a spreadsheet or Python author reaches for.
+INSTEAD = {
+    "int": "floor(x) (or round(x, 0))",
+    "trunc": "truncate(x)",
+    "ceiling": "ceil(x)",
+    "sum": "the terms added with +",
+    "if": "x if condition else y",
+    "iif": "x if condition else y",
+    "roundup": "ceil(x, n)",
+    "rounddown": "truncate(x, n)",
+    "float": "the number itself (every number is an exact decimal)",
+    "decimal": "the number itself (every number is an exact decimal)",
+}
 
 
 def _check_node(
@@ -281,6 +301,8 @@ def _check_node(
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINOPS:
             symbol = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}.get(type(node.op))
+            if symbol == "%":
+                return PERCENT
             return (
                 f"operator '{symbol}' is not allowed; use + - * / and round()"
                 if symbol
@@ -322,6 +344,11 @@ def _check_node(
             return "only the listed functions may be called: " + ", ".join(sorted(functions))
         name = node.func.id
         if name not in functions:
+            lower = name.lower()
+            if lower in functions:
+                return f"unknown function '{name}'; functions are written in lower case: {lower}()"
+            if lower in INSTEAD:
+                return f"unknown function '{name}'; write {INSTEAD[lower]}"
             return f"unknown function '{name}'{suggest(name, functions)}" + (
                 "" if suggest(name, functions) else "; functions: " + ", ".join(sorted(functions))
             )

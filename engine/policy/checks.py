@@ -366,6 +366,11 @@ def _formula_names(
                     f"read it in a check, or year to date as ytd({name})",
                 )
             )
+        elif name not in known and name in policy.departments:
+            problems.append(
+                error(formula.at(offset), f"unknown name '{name}' in {where}; to compare with "
+                      f"the department '{name}', write it in quotes: \"{name}\"")
+            )  # fmt: skip
         elif name not in known:
             problems.append(
                 error(
