@@ -71,6 +71,7 @@ class Diagnostic:
     message: str
     severity: Severity = Severity.ERROR
     kind: Kind = Kind.POLICY
+    about: str | None = None  # the employee a data problem is about, where it names one
 
     def __str__(self) -> str:
         source = self.source

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..errors import Diagnostic, Source, suggest
@@ -155,7 +155,9 @@ def type_candidates(
         if cid not in employees:
             problems.append(
                 data_error(
-                    table.at(line, "candidate"), f"candidate '{cid}' is not an employee this period"
+                    table.at(line, "candidate"),
+                    f"candidate '{cid}' is not an employee this period",
+                    cid,
                 )
             )
         elif cid in found:
@@ -191,6 +193,7 @@ def type_adjustments(
                 data_error(
                     table.at(line, "employee"),
                     f"adjustment for '{record['employee']}', who is not an employee this period",
+                    record["employee"],
                 )
             )
         category = record.get("category", "").strip() or None
@@ -267,6 +270,7 @@ def type_ballots(table: Table | None, standing: set[str], problems: list[Diagnos
             data_error(
                 table.at(rows.lines[row], "candidate"),
                 f"ballot for '{candidate.at(row)}', who is not in candidates.csv",
+                str(candidate.at(row)),
             )
         )
     if not bad:
@@ -309,21 +313,23 @@ def assemble(
         stream = streams.get(name)
         if name not in counted:
             counted[name] = tally_stream(stream, name, policy, problems) if stream else {}
-    candidates = type_candidates(tables.get(CANDIDATES), roster, problems)
-    ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, problems)
+    about: list[Diagnostic] = []  # the problems of the tables that name employees
+    candidates = type_candidates(tables.get(CANDIDATES), roster, about)
+    ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, about)
     adjustments = type_adjustments(
-        tables.get(ADJUSTMENTS), roster, problems, policy.adjustment_categories
+        tables.get(ADJUSTMENTS), roster, about, policy.adjustment_categories
     )
     records: dict[str, RecordSums] = {}
     for name, record_table in sorted(policy.records.items()):
         given = tables.get(name)
         if given is not None:
-            records[name] = sum_records(given, record_table, policy, roster.ids, problems)
+            records[name] = sum_records(given, record_table, policy, roster.ids, about)
             continue
         path = os.path.join(folder, f"{name}.csv")
         if not (record_table.optional or absent_is_empty):
-            problems.append(absent(record_table, path, policy))
+            about.append(absent(record_table, path, policy))
         records[name] = no_records(record_table, path)
+    problems[:] = root_causes_first(problems, about, roster, employees is None)
     read = [t for t in tables.values() if t is not None]
     read_streams = [s for s in streams.values() if s is not None]
     return PeriodData(
@@ -344,6 +350,40 @@ def assemble(
         },
         records=records,
     )
+
+
+def root_causes_first(
+    problems: list[Diagnostic], about: list[Diagnostic], roster: Roster, unread: bool
+) -> list[Diagnostic]:
+    """The problems of the tables that name employees, without those that only follow from a
+    problem of employees.csv (an employee whose row was left out is "not an employee"; a file
+    that could not be read has no employees at all): the root problem says how many it hides."""
+    roots = [d for d in problems if d.is_error and d.source.file == roster.path]
+    if unread and roots:  # every employee named elsewhere follows from the file
+        hidden = [d for d in about if d.is_error]
+        return _counted(problems, {roots[0]: len(hidden)}) + [d for d in about if not d.is_error]
+    counts: dict[Diagnostic, int] = {}
+    kept: list[Diagnostic] = []
+    by_source = {d.source: d for d in roots}
+    for d in about:
+        cause = roster.left_out.get(d.about) if d.about is not None else None
+        root = by_source.get(cause) if cause is not None else None
+        if root is not None and d.is_error:
+            counts[root] = counts.get(root, 0) + 1
+        else:
+            kept.append(d)
+    return _counted(problems, counts) + kept
+
+
+def _counted(problems: list[Diagnostic], counts: dict[Diagnostic, int]) -> list[Diagnostic]:
+    def said(d: Diagnostic) -> Diagnostic:
+        n = counts.get(d, 0)
+        if not n:
+            return d
+        noun = "error that follows" if n == 1 else "errors that follow"
+        return replace(d, message=f"{d.message} (and {n} {noun} from this, not shown)")
+
+    return [said(d) for d in problems]
 
 
 def count_table(

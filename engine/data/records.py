@@ -82,7 +82,7 @@ def sum_records(
                 else f"record for '{emp_id}', who is not in employees.csv this period"
                 f"{suggest(emp_id, roster_ids)}"
             )
-            problems.append(data_error(where, message))
+            problems.append(data_error(where, message, emp_id or None))
     typed: dict[str, Vector] = {}
     for name in table.columns:
         found = infer_column(rows.columns[name], name)

@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -22,7 +22,7 @@ from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
 from ..policy.model import FieldKind, Policy
 from . import columns
-from .cells import PARSERS, Typed, parse_date, parse_id, parse_text, type_column
+from .cells import PARSERS, Typed, parse_date, parse_id, parse_text, texts, type_column
 from .tables import Table, data_error
 
 FIXED = ("id", "name", "department", "role")
@@ -51,6 +51,7 @@ class Roster:
     columns: dict[str, Vector]  # id, name, department, role, every declared field, the dates
     lines: Sequence[int]  # each employee's line in the file
     fields: tuple[str, ...]  # the declared fields, in the policy's order
+    left_out: dict[str, Source] = field(default_factory=dict)  # id of a bad row → its problem
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -215,9 +216,12 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
     if "hired_on" in made and "left_on" in made:
         _left_before_hired(made, bad)
     _clashing_ids(made["id"], rows.lines, bad)
+    left_out: dict[str, Source] = {}
+    raw_ids = texts(rows.columns["id"]) if bad else []
     for row, found in sorted(bad.items()):
         for column, message in found:
             problems.append(data_error(table.at(rows.lines[row], column), message))
+        left_out.setdefault(raw_ids[row].strip(), table.at(rows.lines[row], found[0][0]))
     if bad:
         keep = [k for k in range(rows.size) if k not in bad]
         selected = Rows.of_positions(rows.size, keep)
@@ -232,7 +236,7 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         lines = [lines[k] for k in at]
     if not lines and not any(p.source.file == table.path for p in problems):
         problems.append(data_error(Source(table.path, 1), "no employees in the file"))
-    return Roster(table.path, kept, lines, tuple(fields))
+    return Roster(table.path, kept, lines, tuple(fields), left_out)
 
 
 def _left_before_hired(made: dict[str, Vector], bad: dict[int, list[tuple[str, str]]]) -> None:

@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import Diagnostic, Kind, Source, error
@@ -38,9 +38,10 @@ FAST_BYTES = 128 * 1024
 BLOCK_ROWS = 1 << 16
 
 
-def data_error(source: Source, message: str) -> Diagnostic:
-    """An error in the period data (exit 4)."""
-    return error(source, message, Kind.DATA)
+def data_error(source: Source, message: str, about: str | None = None) -> Diagnostic:
+    """An error in the period data (exit 4), about one employee where ``about`` names them."""
+    found = error(source, message, Kind.DATA)
+    return found if about is None else replace(found, about=about)
 
 
 class Decline(Exception):
