@@ -122,7 +122,9 @@ def strict_option(f: F) -> F:
 
 
 def parse_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """--encoding: a codec Python knows, or a usage error (exit 2)."""
+    """--encoding: a codec Python knows, or ``auto``; else a usage error (exit 2)."""
+    if value == "auto":
+        return value
     try:
         codecs.lookup(value)
     except LookupError:
@@ -139,7 +141,8 @@ def encoding_option(f: F) -> F:
         default="utf-8",
         show_default=True,
         callback=parse_encoding,
-        help="Encoding of the CSV files (e.g. gb18030 for exports from Chinese Excel).",
+        help="Encoding of the CSV files (e.g. gb18030 for exports from Chinese Excel), or "
+        "auto: each file UTF-8 (with or without a BOM), else GB18030, recorded in the manifest.",
     )(f)
 
 

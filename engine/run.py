@@ -262,6 +262,8 @@ def manifest(
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
         "outputs": dict(sorted(outputs.items())),
     }
+    if results.encodings:  # the files --encoding auto found in another encoding than UTF-8
+        data["encodings"] = dict(sorted(results.encodings.items()))
     if results.earlier is not None:  # which earlier results the run used, with their hashes
         data["year_to_date"] = {
             month.label: {

@@ -4,6 +4,7 @@ problem they follow from, not printed as if they were causes of their own."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from .conftest import run_cli
@@ -17,9 +18,22 @@ def test_an_undecodable_employees_file_is_the_one_problem_said(company: Path) ->
     ran = run_cli(["compute", "--period", "2024-05"])
     assert (ran.code, ran.stderr.splitlines()) == (4, [
         "fixtures/2024-05/employees.csv:2: error: byte 0xcd at offset 64 is not valid utf-8; if "
-        "it comes from Chinese Excel, try --encoding gb18030 (and 65 errors that follow from "
-        "this, not shown)"
+        "it comes from Chinese Excel, try --encoding auto (each file UTF-8, else GB18030) or "
+        "--encoding gb18030 (and 65 errors that follow from this, not shown)"
     ])  # fmt: skip
+    # each file in its own encoding: the GB18030 one beside the UTF-8 ones, and the manifest
+    # says which was read how
+    ran = run_cli(["compute", "--period", "2024-05", "--encoding", "auto"])
+    assert ran.code == 0, ran.stderr
+    manifest = json.loads((company / "out" / "2024-05" / "manifest.json").read_text("utf-8"))
+    assert manifest["encodings"] == {"fixtures/2024-05/employees.csv": "gb18030"}
+    slip = (company / "out" / "2024-05" / "payslips" / "E001.md").read_text("utf-8")
+    assert "王" in slip or "李" in slip or "张" in slip  # the names read right, not mojibake
+    assert run_cli(["verify", "out/2024-05"]).code == 0
+    (company / EMPLOYEES).write_bytes(b"\xff\xfe\x80" + text.encode("utf-8"))
+    ran = run_cli(["compute", "--period", "2024-05", "--encoding", "auto", "--out", "again"])
+    assert ran.code == 4
+    assert "is neither UTF-8 nor GB18030; name the file's encoding with --encoding" in ran.stderr
 
 
 def test_a_row_left_out_hides_what_follows_from_it_only(company: Path) -> None:

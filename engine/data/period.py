@@ -103,6 +103,7 @@ class PeriodData:
     inputs: dict[str, str] = field(default_factory=dict)  # file → sha256
     table_files: dict[str, str] = field(default_factory=dict)  # metric table → file read
     records: dict[str, RecordSums] = field(default_factory=dict)  # record table → its sums
+    encodings: dict[str, str] = field(default_factory=dict)  # file read in another than UTF-8
 
 
 def period_folder(data_dir: str, period: Period) -> str:
@@ -349,6 +350,12 @@ def assemble(
             for s in [streams.get(name)]
         },
         records=records,
+        encodings={
+            path: used
+            for path, used in [(t.path, t.encoding) for t in read]
+            + [(s.path, s.encoding) for s in read_streams]
+            if used not in ("utf-8", "utf8", "UTF-8")
+        },
     )
 
 

@@ -71,6 +71,7 @@ class Table:
     rows: Block
     sha256: str
     located: bool = True  # cells have columns (not so for a test case's inline rows)
+    encoding: str = "utf-8"  # what the file was read in (--encoding auto finds it per file)
 
     def at(self, line: int, column: str) -> Source:
         """The source of a cell (the row only, where cells have no position)."""
@@ -83,26 +84,54 @@ def _utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
 
+#: ``--encoding auto``: each file in its own encoding, the first of these that reads it.
+AUTO = "auto"
+AUTO_CODECS = ("utf-8-sig", "gb18030")
+
+
 def decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
     """A file's text; an undecodable byte is an error with its offset and line."""
+    text, _, problems = decode_as(raw, path, encoding)
+    return text, problems
+
+
+def decode_as(raw: bytes, path: str, encoding: str) -> tuple[str | None, str, list[Diagnostic]]:
+    """A file's text and the encoding it was read in (``auto``: UTF-8, with or without a BOM,
+    else GB18030); an undecodable byte is an error with its offset and line."""
+    if encoding == AUTO:
+        for codec in AUTO_CODECS:
+            try:
+                return raw.decode(codec), "utf-8" if codec == "utf-8-sig" else codec, []
+            except UnicodeDecodeError as exc:
+                failed = exc
+        line = raw[: failed.start].count(b"\n") + 1
+        return None, AUTO, [data_error(Source(path, line), f"byte 0x{raw[failed.start]:02x} at "
+                            f"offset {failed.start} is neither UTF-8 nor GB18030; name the "
+                            "file's encoding with --encoding")]  # fmt: skip
     codec = "utf-8-sig" if _utf8(encoding) else encoding
     try:
-        return raw.decode(codec), []
+        return raw.decode(codec), encoding, []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         hint = (
-            "; if it comes from Chinese Excel, try --encoding gb18030"
+            "; if it comes from Chinese Excel, try --encoding auto (each file UTF-8, else "
+            "GB18030) or --encoding gb18030"
             if codec == "utf-8-sig"
             else ""
         )
-        return None, [
-            data_error(
-                Source(path, line),
-                f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid {encoding}{hint}",
-            )
-        ]
+        return (
+            None,
+            encoding,
+            [
+                data_error(
+                    Source(path, line),
+                    f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid "
+                    f"{encoding}{hint}",
+                )
+            ],
+        )
     except LookupError:
-        return None, [data_error(Source(path), f"unknown encoding '{encoding}'")]
+        return None, encoding, [data_error(Source(path), f"unknown encoding '{encoding}'")]
 
 
 def _read_bytes(path: str) -> tuple[bytes | None, list[Diagnostic]]:
@@ -205,6 +234,7 @@ class Stream:
         self.sha256 = ""
         self.problems: list[Diagnostic] = []
         self.size = 1  # blocks, as far as known (for a progress bar)
+        self.encoding = "utf-8"  # what the file was read in
 
     def __iter__(self) -> Iterator[Block]:
         return self._blocks
@@ -221,12 +251,13 @@ class Stream:
 
 def _plain_text(
     path: str, encoding: str
-) -> tuple[tuple[list[str], Any, str] | None, list[Diagnostic]]:
-    """A CSV file's header and csv reader (positioned after the header), and its sha256."""
+) -> tuple[tuple[list[str], Any, str, str] | None, list[Diagnostic]]:
+    """A CSV file's header and csv reader (positioned after the header), its sha256 and the
+    encoding it was read in."""
     raw, problems = _read_bytes(path)
     if raw is None:
         return None, problems
-    text, problems = decode(raw, path, encoding)
+    text, used, problems = decode_as(raw, path, encoding)
     if text is None:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -237,7 +268,8 @@ def _plain_text(
     except _CsvError as exc:
         return None, [_csv_error(path, exc.line, exc)]
     header = [c.strip() for c in header]
-    return (header, reader, hashlib.sha256(raw).hexdigest()), _duplicate_columns(path, header)
+    found = (header, reader, hashlib.sha256(raw).hexdigest(), used)
+    return found, _duplicate_columns(path, header)
 
 
 def read_plain(path: str, encoding: str = "utf-8") -> tuple[Table | None, list[Diagnostic]]:
@@ -245,10 +277,11 @@ def read_plain(path: str, encoding: str = "utf-8") -> tuple[Table | None, list[D
     found, problems = _plain_text(path, encoding)
     if found is None:
         return None, problems
-    header, reader, sha256 = found
+    header, reader, sha256, used = found
     errors: list[Diagnostic] = []
     rows = list(_of_width(_records(reader, path, errors), len(header), path, problems))
-    return Table(path, header, block_of(rows, header), sha256), problems + errors
+    table = Table(path, header, block_of(rows, header), sha256, encoding=used)
+    return table, problems + errors
 
 
 def stream_plain(
@@ -258,7 +291,7 @@ def stream_plain(
     found, problems = _plain_text(path, encoding)
     if found is None:
         return None, problems
-    header, reader, sha256 = found
+    header, reader, sha256, used = found
 
     def blocks() -> Iterator[Block]:
         rows = _of_width(
@@ -271,7 +304,7 @@ def stream_plain(
             yield block_of(chunk, header, wanted)
 
     stream = Stream(path, header, blocks())
-    stream.sha256 = sha256
+    stream.sha256, stream.encoding = sha256, used
     return stream, problems
 
 
@@ -376,7 +409,8 @@ def _fast(path: str, encoding: str) -> bool:
         large = os.path.getsize(path) >= FAST_BYTES
     except OSError:
         return False
-    return large and path.endswith(".csv") and _utf8(encoding) and arrow.available()
+    readable = _utf8(encoding) or encoding == AUTO  # arrow steps aside for anything not UTF-8
+    return large and path.endswith(".csv") and readable and arrow.available()
 
 
 def read_table(path: str, encoding: str = "utf-8") -> tuple[Table | None, list[Diagnostic]]:

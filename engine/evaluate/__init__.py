@@ -80,6 +80,7 @@ def evaluate(
         valid_ballots=valid,
         inputs=data.inputs,
         earlier=earlier,
+        encodings=dict(data.encodings),
     ), problems
 
 

@@ -389,6 +389,7 @@ class Results:
     valid_ballots: int
     inputs: dict[str, str] = field(default_factory=dict)
     earlier: YearToDate | None = None  # the earlier months of the year, where ytd(x) is read
+    encodings: dict[str, str] = field(default_factory=dict)  # a file read in another than UTF-8
 
     @cached_property
     def _totals(self) -> tuple[Decimal, Decimal, Decimal]:
