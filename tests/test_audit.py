@@ -245,6 +245,8 @@ def test_verify_names_an_input_changed_by_one_byte(company: Path) -> None:
 
 
 def test_verify_without_a_manifest(company: Path) -> None:
+    (company / "out" / "2024-05").mkdir(parents=True)
+    (company / "out" / "2024-05" / "manifest.json").write_text("{}", encoding="utf-8")
     ran = run_cli(["verify", "out/2024-05"])
     assert ran.code == 2
     assert ran.stderr.startswith("out/2024-05/manifest.json: error: not a run's manifest: ")

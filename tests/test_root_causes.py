@@ -59,3 +59,17 @@ def test_a_row_left_out_hides_what_follows_from_it_only(company: Path) -> None:
         "fixtures/2024-05/employees.csv:3:5: error: base_salary is empty (and 8 errors that "
         "follow from this, not shown)",
     ])  # fmt: skip
+
+
+def test_verify_of_a_folder_that_is_not_a_run_says_so(company: Path) -> None:
+    ran = run_cli(["verify", "out/1999-01"])
+    assert (ran.code, ran.stderr) == (
+        2,
+        "out/1999-01: error: no such run: the folder does not exist\n",
+    )
+    (company / "empty").mkdir()
+    ran = run_cli(["verify", "empty"])
+    assert (ran.code, ran.stderr) == (
+        2,
+        "empty: error: not a run's folder: it has no manifest.json\n",
+    )

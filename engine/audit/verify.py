@@ -63,6 +63,16 @@ def verify_run(folder: str) -> Verification:
     """Recompute the run in ``folder`` (``<out>/<period>``) and compare every file."""
     found = Verification(folder)
     manifest_file = os.path.join(folder, "manifest.json")
+    if not os.path.isdir(folder):
+        found.diagnostics.append(
+            error(Source(folder), "no such run: the folder does not exist", Kind.USAGE)
+        )
+        return found
+    if not os.path.isfile(manifest_file):
+        found.diagnostics.append(
+            error(Source(folder), "not a run's folder: it has no manifest.json", Kind.USAGE)
+        )
+        return found
     try:
         with open(manifest_file, encoding="utf-8") as handle:
             recorded = json.load(handle)
