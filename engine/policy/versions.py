@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest
 from ..periods import Period
@@ -116,7 +116,28 @@ def load_policies(directory: str) -> tuple[PolicySet, list[Diagnostic]]:
             policies.append(policy)
     problems += check_versions(policies)
     policies.sort(key=lambda p: (p.effective_from, p.version))
-    return PolicySet(tuple(policies)), problems
+    return PolicySet(tuple(policies)), once_per_run(problems, policies)
+
+
+def once_per_run(problems: list[Diagnostic], policies: list[Policy]) -> list[Diagnostic]:
+    """A warning that several versions give alike (a department without customer kept from one
+    version to the next) is said once, at the latest of them, naming the others."""
+    order = {p.file: (p.effective_from, p.version) for p in policies}
+    alike: dict[str, list[Diagnostic]] = {}
+    for d in problems:
+        if not d.is_error and d.source.file in order:
+            alike.setdefault(d.message, []).append(d)
+    kept: list[Diagnostic] = []
+    for d in problems:
+        same = alike.get(d.message, [])
+        if d.is_error or len(same) < 2:
+            kept.append(d)
+            continue
+        latest = max(same, key=lambda x: order[x.source.file])
+        if d is latest:
+            others = sorted({x.source.file for x in same if x is not d}, key=order.__getitem__)
+            kept.append(replace(d, message=f"{d.message} (also in {', '.join(others)})"))
+    return kept
 
 
 def check_versions(policies: list[Policy]) -> list[Diagnostic]:
