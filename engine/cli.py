@@ -201,7 +201,7 @@ def validate(
     policy_set, diagnostics = load_policies(policies)
     if period is not None and not has_errors(diagnostics):
         options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
-        computed = compute_results(period, options, policy_set)
+        computed = compute_results(period, options, policy_set, lint=True)
         diagnostics += [d for d in computed.diagnostics if d not in diagnostics]
     elif data is not None and period is None:
         raise click.UsageError("--data needs --period: which period's data to check?")

@@ -16,9 +16,10 @@ from typing import Any
 
 from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
-from .data.lint import text_literals
+from .data.lint import departments_without_employees, text_literals
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, YearToDate, evaluate
+from .evaluate.pay import idle_lines
 from .outputs import locked, unmade, write_run
 from .periods import Period
 from .policy import Policy, PolicySet, load_policies, version_in_force
@@ -149,12 +150,14 @@ def compute_results(
     with_arrears: bool = True,
     progress: Progress = quietly,
     earlier: YearToDate | None = None,
+    lint: bool = False,
 ) -> Computed:
     """Load and evaluate one period; no output is written.
 
     ``policy`` replaces the version in force (for `diff`); ``with_arrears`` adds the arrears for
     closed periods recorded in ``<out>/ledger.json``.  A policy that reads ``ytd(x)`` is given
     the earlier months of the year (``earlier``, or found by :func:`~innerpay.ytd.year_to_date`).
+    ``lint`` adds the warnings of `validate --period` (a line that applies to nobody).
     """
     problems: list[Diagnostic] = []
     if policies is None:
@@ -172,6 +175,8 @@ def compute_results(
     problems += found
     if data is not None:
         problems += text_literals(policy, data.roster)
+        if lint:
+            problems += departments_without_employees(policy, data.roster)
     if data is None or has_errors(problems):
         return Computed(None, strictly(problems, options.strict))
     needed = (policy.below_target_periods or 1) - 1
@@ -210,6 +215,8 @@ def compute_results(
         return Computed(None, problems)
     results, found = evaluate(policy, data, history, arrears, progress=progress, earlier=earlier)
     problems += found
+    if lint and results is not None:
+        problems += idle_lines(results.employees)
     if results is not None:
         problems += unpaid_arrears(arrears, results)
     problems = strictly(problems, options.strict)

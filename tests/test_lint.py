@@ -35,3 +35,33 @@ def test_the_reference_company_gets_no_such_warning(company: Path) -> None:
     ran = run_cli(["validate", "--period", "2024-05"])
     assert ran.code == 0
     assert "no employee has" not in ran.stderr
+
+
+def test_validate_period_says_what_the_data_never_reaches(company: Path) -> None:
+    policy = company / "policies" / "2024-05.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace('when: role == "manager" and has_customer',
+                                   'when: role == "manager" and not has_customer and grade > 9'),
+                      encoding="utf-8")  # fmt: skip
+    text = policy.read_text(encoding="utf-8")
+    quality = (
+        "  quality:\n    name: 质检部 Quality\n    customers:\n"
+        "      - {department: production, metric: delivery_rate, target: 0.90}\n"
+    )
+    policy.write_text(text.replace("  administration:\n", quality + "  administration:\n"),
+                      encoding="utf-8")  # fmt: skip
+    ran = run_cli(["validate", "--period", "2024-05"])
+    assert ran.code == 0, ran.stderr
+    assert [line for line in ran.stderr.splitlines() if "void ballot" not in line] == [
+        "policies/2024-05.yaml:75: warning: department 'quality' has no employee in "
+        "fixtures/2024-05/employees.csv",
+        "policies/2024-05.yaml:79: warning: department 'administration' has no customer: it is "
+        "flagged no_customer (no value on the internal market chain) (also in "
+        "policies/2024-01.yaml)",
+        "policies/2024-05.yaml:97: warning: pay line 'manager_allowance' applies to no employee "
+        "in fixtures/2024-05/employees.csv",
+    ]
+    # compute says neither: a month in which a line applies to nobody is no mistake in itself
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert "applies to no employee" not in ran.stderr
+    assert "has no employee" not in ran.stderr

@@ -74,4 +74,14 @@ def _pay_formulas(policy: Policy) -> Iterator[tuple[Formula, str]]:
         yield check.when, f"check '{check.id}'"
 
 
-__all__ = ["text_literals"]
+def departments_without_employees(policy: Policy, roster: Roster) -> list[Diagnostic]:
+    """A department of the policy that no employee of the period belongs to."""
+    staffed = roster.headcount()
+    return [
+        warning(d.source, f"department '{d.id}' has no employee in {roster.path}", Kind.DATA)
+        for d in policy.departments.values()
+        if not staffed.get(d.id) and len(roster)
+    ]
+
+
+__all__ = ["departments_without_employees", "text_literals"]

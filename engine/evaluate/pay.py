@@ -401,10 +401,29 @@ def pay(
     return payroll, pay_errors(failures, roster) + problems
 
 
+def idle_lines(payroll: Payroll) -> list[Diagnostic]:
+    """A pay line that applies to no employee of the period, or is 0.00 for everyone (lint, for
+    `validate --period`: a month without bonuses is no mistake, a typo in a condition is)."""
+    found: list[Diagnostic] = []
+    if not len(payroll):
+        return found
+    for line in payroll.policy.lines:
+        column = payroll.lines[line.id]
+        if not any(v is True for v in column.applies.values()):
+            where = line.when.source if line.when is not None else line.source
+            found.append(warning(where, f"pay line '{line.id}' applies to no employee in "
+                                 f"{payroll.roster.path}", Kind.DATA))  # fmt: skip
+        elif all(v == 0 for v in column.amounts.values()):
+            found.append(warning(line.formula.source, f"pay line '{line.id}' is 0.00 for every "
+                                 f"employee in {payroll.roster.path}", Kind.DATA))  # fmt: skip
+    return found
+
+
 __all__ = [
     "Failure",
     "Names",
     "department_names",
+    "idle_lines",
     "more_names",
     "pay",
     "pay_errors",

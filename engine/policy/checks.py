@@ -144,6 +144,21 @@ def _broken_metrics(policy: Policy) -> set[str]:
     return set(_all_metrics(policy)) - set(policy.metrics)
 
 
+def check_parameters_used(policy: Policy) -> list[Diagnostic]:
+    """A parameter that no formula reads is probably a mistake (a name misspelt where it is
+    used is an error of its own; this is the other end of it)."""
+    used = {n for f in policy.pay_formulas for n in f.name_set}
+    used |= {n for f in policy.pay_formulas for n, _ in f.earlier}
+    return [
+        warning(
+            policy.doc.key_at(("parameters", name)),
+            f"parameter '{name}' is not read by any formula",
+        )
+        for name in policy.parameters
+        if name not in used
+    ]
+
+
 def check_metrics_used(policy: Policy) -> list[Diagnostic]:
     """A metric no customer appraises is probably a mistake."""
     used = {c.metric for d in policy.departments.values() for c in d.internal_customers}
@@ -577,4 +592,7 @@ def check_policy(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
         + check_names(policy)
     )
     ordered, cycle = check_line_order(policy)
-    return ordered, problems + cycle
+    problems += cycle
+    if not any(d.is_error for d in problems):  # with errors, an unread parameter follows from them
+        problems += check_parameters_used(policy)
+    return ordered, problems
