@@ -154,3 +154,35 @@ def test_a_broken_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert ran.stderr.startswith(
         "data/2024-04/employees.xlsx: error: not a readable .xlsx workbook: "
     )
+
+
+def test_an_id_excel_made_a_number_is_an_error_that_says_how_to_keep_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = period(tmp_path)
+    with (folder / "employees.csv").open(encoding="utf-8", newline="") as handle:
+        table: list[list[Any]] = [list(row) for row in csv.reader(handle)]
+    table[1][0] = 7  # "007" typed into a cell Excel formats as a number
+    to_xlsx(folder / "employees.csv", table)
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    assert ran.code == 4
+    assert ran.stderr.splitlines()[0] == (
+        "data/2024-04/employees.xlsx:2:1: error: id 7 is a number in the workbook, and Excel "
+        "drops an id's leading zeros (007 becomes 7): format the column as text and type the ids "
+        "again"
+    )
+
+
+def test_a_misspelt_header_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = period(tmp_path)
+    employees = folder / "employees.csv"
+    text = employees.read_text(encoding="utf-8")
+    employees.write_text(text.replace("base_salary", "base_salery", 1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    assert ran.code == 4
+    assert ran.stderr.splitlines()[0] == (
+        "data/2024-04/employees.csv:1: error: missing column 'base_salary' (declared in "
+        "employee_fields of policies/2024-01.yaml); the file has 'base_salery': a misspelling?"
+    )

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Source, suggest
+from ..errors import Diagnostic, Source, nearest, suggest
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
@@ -174,8 +174,13 @@ def _fast_days(hired: Arrow | None, left: Arrow | None, period: Period, size: in
 
 def _require(table: Table, wanted: list[str], why: str, problems: list[Diagnostic]) -> bool:
     missing = [c for c in wanted if c not in table.header]
+    spare = [c for c in table.header if c not in wanted]  # a misspelt column is among them
     for column in missing:
-        problems.append(data_error(Source(table.path, 1), f"missing column '{column}' ({why})"))
+        near = nearest(column, spare)
+        hint = f"; the file has '{near}': a misspelling?" if near else ""
+        problems.append(
+            data_error(Source(table.path, 1), f"missing column '{column}' ({why}){hint}")
+        )
     return not missing
 
 

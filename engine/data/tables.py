@@ -311,6 +311,10 @@ def stream_plain(
 # --- .xlsx and inline rows -----------------------------------------------------------------------
 
 
+#: The columns that hold ids (employees, candidates, voters): never numbers.
+ID_COLUMNS = ("id", "employee", "candidate", "voter")
+
+
 def _cell_text(value: Any) -> str:
     """An .xlsx cell as the text a CSV would hold.
 
@@ -349,8 +353,17 @@ def read_xlsx(path: str) -> tuple[Table | None, list[Diagnostic]]:
     sheet = workbook.worksheets[0]
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
+    numeric_ids: list[Diagnostic] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [_cell_text(v) for v in values]
+        if header is not None:
+            for col, (name, value) in enumerate(zip(header, values, strict=False), start=1):
+                if name in ID_COLUMNS and isinstance(value, (int, float)) and not isinstance(
+                        value, bool):  # fmt: skip
+                    numeric_ids.append(data_error(
+                        Source(path, number, col), f"{name} {_cell_text(value)} is a number in "
+                        "the workbook, and Excel drops an id's leading zeros (007 becomes 7): "
+                        "format the column as text and type the ids again"))  # fmt: skip
         while cells and cells[-1] == "":
             cells.pop()  # Excel pads rows to the widest one
         if not cells:
@@ -362,7 +375,7 @@ def read_xlsx(path: str) -> tuple[Table | None, list[Diagnostic]]:
     workbook.close()
     if header is None:
         return None, [data_error(Source(path, 1), "the sheet is empty; expected a header row")]
-    problems = _duplicate_columns(path, header)
+    problems = _duplicate_columns(path, header) + numeric_ids
     rows = list(_of_width(iter(rows), len(header), path, problems))
     return Table(path, header, block_of(rows, header), hashlib.sha256(raw).hexdigest()), problems
 
