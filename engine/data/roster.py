@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Source, nearest, suggest
+from ..errors import Diagnostic, Source, nearest
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
@@ -211,7 +211,7 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         department = made["department"].at(row)
         bad.setdefault(row, []).append(
             ("department",
-             f"unknown department '{department}'{suggest(department, policy.departments)}")
+             policy.unknown_department(department))
         )  # fmt: skip
     for name, kind in fields.items():
         made[name] = typed(name, PARSERS[kind], kind is not FieldKind.TEXT)

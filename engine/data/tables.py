@@ -190,6 +190,8 @@ def _of_width(
     rows: Iterator[tuple[int, list[str]]], width: int, path: str, problems: list[Diagnostic]
 ) -> Iterator[tuple[int, list[str]]]:
     for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue  # a row of empty cells (`,,,,,` that Excel leaves): skipped, as in .xlsx
         if len(cells) != width:
             problems.append(
                 data_error(

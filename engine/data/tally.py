@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Diagnostic, Source, suggest
+from ..errors import Diagnostic, Source
 from ..formulas import FormulaError, MissingValue, arrow, values
 from ..formulas.evaluator import Batch
 from ..formulas.kernels import apply, split
@@ -225,7 +225,7 @@ def tally_block(block: Block, stream: Stream, table: _Table, problems: list[Diag
         problems.append(
             data_error(
                 stream.at(block.lines[row], "department"),
-                f"unknown department '{department}'{suggest(department, policy.departments)}",
+                policy.unknown_department(department),
             )
         )
     typed: dict[str, Vector] = {}

@@ -233,6 +233,17 @@ class Policy:
         read."""
         return tuple(sorted({n for f in self.pay_formulas for n, _ in f.earlier}))
 
+    def unknown_department(self, text: str) -> str:
+        """What to say of a department that is not one of the policy's ids: its id where the
+        text is the department's name (or a word of it, like 质检部 of "质检部 Quality"), else
+        the nearest id."""
+        from ..errors import suggest
+
+        for dept in self.departments.values():
+            if text and (text == dept.name or text in dept.name.split()):
+                return f"unknown department '{text}'; it is the name of '{dept.id}': write its id"
+        return f"unknown department '{text}'{suggest(text, self.departments)}"
+
     def line_rounding(self, line: PayLine) -> Rounding:
         """The rounding mode of a pay line: its own, or the policy's."""
         return line.rounding or self.rounding
