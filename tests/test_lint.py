@@ -65,3 +65,21 @@ def test_validate_period_says_what_the_data_never_reaches(company: Path) -> None
     ran = run_cli(["compute", "--period", "2024-05"])
     assert "applies to no employee" not in ran.stderr
     assert "has no employee" not in ran.stderr
+
+
+def test_a_declared_domain_is_held_to_in_the_data(company: Path) -> None:
+    policy = company / "policies" / "2024-05.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("employee_fields:", "domains:\n  role: {manager: 经理 Manager, "
+                                   "staff: 员工 Staff}\nemployee_fields:"), encoding="utf-8")  # fmt: skip
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    lines = employees.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",manager,", ",Manager,")
+    employees.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ran = run_cli(["compute", "--period", "2024-05", "--out", "again"])
+    assert ran.code == 4
+    assert ran.stderr.splitlines()[0].startswith(
+        "fixtures/2024-05/employees.csv:2:4: error: role 'Manager' is not in the policy's domain "
+        "of role; did you mean 'manager'?"
+    )

@@ -48,6 +48,8 @@ def text_literals(policy: Policy, roster: Roster) -> list[Diagnostic]:
         for node, column, text in _literal_comparisons(formula):
             if column not in columns or column not in roster.columns or not len(roster):
                 continue
+            if column in policy.domains:
+                continue  # a declared domain is checked at validation
             if column not in found:
                 found[column] = sorted({str(v) for v in roster.columns[column].values() if v})
             held = found[column]

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Source, nearest
+from ..errors import Diagnostic, Source, nearest, suggest
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
@@ -215,6 +215,17 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         )  # fmt: skip
     for name, kind in fields.items():
         made[name] = typed(name, PARSERS[kind], kind is not FieldKind.TEXT)
+    for name, values in policy.domains.items():  # a declared domain: nothing else in the column
+        if name not in made:
+            continue
+        for row in columns.outside(made[name], sorted(values)):
+            value = made[name].at(row)
+            if value is None:
+                continue
+            bad.setdefault(row, []).append(
+                (name, f"{name} '{value}' is not in the policy's domain of {name}"
+                       f"{suggest(str(value), values) or '; its domain: ' + ', '.join(values)}")
+            )  # fmt: skip
     for name in DATES:
         if name in table.header:
             made[name] = typed(name, parse_date, False)

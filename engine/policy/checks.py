@@ -282,6 +282,17 @@ def check_line_units(policy: Policy) -> list[Diagnostic]:
     return problems
 
 
+def check_domains(policy: Policy) -> list[Diagnostic]:
+    """A domain is for role or a declared text field."""
+    texts = ["role", *(n for n, k in policy.employee_fields.items() if k is FieldKind.TEXT)]
+    return [
+        error(policy.doc.key_at(("domains", name)), f"domain '{name}': domains are for role and "
+              f"the text fields of employee_fields{suggest(name, texts)}")
+        for name in policy.domains
+        if name not in texts
+    ]  # fmt: skip
+
+
 def check_records(policy: Policy) -> list[Diagnostic]:
     """A record sum is a sum or a count, not both; a count's rows are those where it is true."""
     problems: list[Diagnostic] = []
@@ -520,6 +531,11 @@ def _mismatch(policy: Policy, one: ast.expr, other: ast.expr) -> str | None:
         name = getattr(one, "id", "")
         return (f"{name} is a rate from 0 to 1, compared with {literal}; write rates as "
                 f"fractions ({literal.scaleb(-2)} for {literal}%)")  # fmt: skip
+    if isinstance(one, ast.Name) and one.id in policy.domains and isinstance(literal, str):
+        values = policy.domains[one.id]
+        if literal not in values:
+            hint = suggest(literal, values) or "; its domain: " + ", ".join(values)
+            return f"'{literal}' is not in the policy's domain of {one.id}{hint}"
     if isinstance(one, ast.Name) and one.id == "department" and isinstance(literal, str):
         if literal in policy.departments:
             return None
@@ -589,6 +605,7 @@ def check_policy(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
         + check_band_tables(policy)
         + check_line_units(policy)
         + check_records(policy)
+        + check_domains(policy)
         + check_names(policy)
     )
     ordered, cycle = check_line_order(policy)

@@ -286,6 +286,19 @@ POLICY_SCHEMA: dict[str, Any] = {
             propertyNames={"pattern": IDENT},
             additionalProperties={"enum": ["money", "decimal", "integer", "text", "date"]},
         ),
+        "domains": key(
+            "The values a text column of employees.csv may hold (role, or a text field), each "
+            "with its label: a formula comparing the column with another text, and a row with "
+            "another value, are errors.",
+            [{"role": {"manager": "经理 Manager", "staff": "员工 Staff"}}],
+            type="object",
+            propertyNames={"pattern": IDENT},
+            additionalProperties={
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": "string"},
+            },
+        ),
         "metrics": key(
             "What customers appraise, computed for each appraised department, by name.",
             [{"delivery_rate": _METRIC["examples"][0]}],

@@ -214,6 +214,7 @@ class Policy:
     records: dict[str, RecordTable] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
     adjustment_categories: dict[str, str] = field(default_factory=dict)  # id → label
+    domains: dict[str, dict[str, str]] = field(default_factory=dict)  # column → value → label
 
     @cached_property
     def record_sums(self) -> dict[str, RecordSum]:
@@ -433,6 +434,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
         records=records,
         checks=tuple(checks),
         adjustment_categories=dict(data.get("adjustment_categories") or {}),
+        domains={k: dict(v) for k, v in (data.get("domains") or {}).items()},
     )
     return policy, problems
 
