@@ -283,8 +283,8 @@ def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
 
 
 def _signed(arrear: dict[str, Any]) -> Decimal:
-    amount = Decimal(arrear["amount"])
-    return amount if arrear["kind"] == LineKind.EARNING else -amount
+    """An arrear as results.json holds it, as it changed net pay."""
+    return LineKind(arrear["kind"]).signed(Decimal(arrear["amount"]))
 
 
 def _settled(policy: Policy | None) -> dict[str, LineKind]:
@@ -299,8 +299,7 @@ def _of_settled(lines: dict[str, Any], settled: dict[str, LineKind]) -> Decimal:
     total = Decimal(0)
     for line_id, kind in settled.items():
         if line_id in lines:
-            amount = Decimal(lines[line_id])
-            total += amount if kind is LineKind.EARNING else -amount
+            total += kind.signed(Decimal(lines[line_id]))
     return total
 
 

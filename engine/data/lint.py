@@ -13,11 +13,13 @@ from collections.abc import Iterator
 
 from ..errors import Diagnostic, Kind, suggest, warning
 from ..formulas import Formula
+from ..policy.checks import TEXT_NAMES
 from ..policy.model import FieldKind, Policy
 from .roster import Roster
 
-#: The roster's text columns a formula may compare with a literal.
-TEXT_COLUMNS = ("role", "name", "id")
+#: The roster's text columns a formula may compare with a literal (the department is checked
+#: against the policy's departments at validation).
+TEXT_COLUMNS = tuple(sorted(TEXT_NAMES - {"department"}))
 
 
 def _literal_comparisons(formula: Formula) -> Iterator[tuple[ast.Compare, str, str]]:

@@ -85,7 +85,7 @@ class Adjustment:
     @property
     def signed(self) -> Decimal:
         """The amount as it changes net pay (a deduction negative)."""
-        return self.amount if self.kind is LineKind.EARNING else -self.amount
+        return self.kind.signed(self.amount)
 
 
 @dataclass(frozen=True)

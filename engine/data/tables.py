@@ -89,12 +89,6 @@ AUTO = "auto"
 AUTO_CODECS = ("utf-8-sig", "gb18030")
 
 
-def decode(raw: bytes, path: str, encoding: str) -> tuple[str | None, list[Diagnostic]]:
-    """A file's text; an undecodable byte is an error with its offset and line."""
-    text, _, problems = decode_as(raw, path, encoding)
-    return text, problems
-
-
 def decode_as(raw: bytes, path: str, encoding: str) -> tuple[str | None, str, list[Diagnostic]]:
     """A file's text and the encoding it was read in (``auto``: UTF-8, with or without a BOM,
     else GB18030); an undecodable byte is an error with its offset and line."""

@@ -67,10 +67,6 @@ class YearToDate:
     period: Period  # the period they lead up to
     months: tuple[Month, ...] = ()
 
-    def total(self, employee: str, name: str) -> Decimal:
-        """Σ ``name`` over the earlier months, for one employee."""
-        return sum((m.amount(employee, name) for m in self.months), ZERO)
-
     def totals(self, name: str) -> dict[str, Decimal]:
         """Σ ``name`` over the earlier months, for every employee who had it."""
         found: dict[str, Decimal] = {}

@@ -154,7 +154,7 @@ class Arrear:
     @property
     def signed(self) -> Decimal:
         """The amount as it changes net pay (a clawback negative)."""
-        return self.amount if self.kind is LineKind.EARNING else -self.amount
+        return self.kind.signed(self.amount)
 
     @property
     def label(self) -> str:
@@ -180,11 +180,6 @@ class EmployeeResult:
     deductions: Decimal
     net: Decimal
     warnings: tuple[tuple[str, str], ...] = ()  # the policy checks that warn: (id, message)
-
-    @property
-    def paid_lines(self) -> tuple[LineResult, ...]:
-        """The lines that count in gross or deductions."""
-        return tuple(x for x in self.lines if x.kind.paid)
 
     @property
     def values(self) -> tuple[LineResult, ...]:

@@ -35,6 +35,10 @@ class LineKind(StrEnum):
         """Whether the amount counts in gross or deductions."""
         return self is not LineKind.VALUE
 
+    def signed(self, amount: Decimal) -> Decimal:
+        """An amount of this kind as it changes net pay (a deduction negative)."""
+        return amount if self is LineKind.EARNING else -amount
+
 
 class FieldKind(StrEnum):
     """The type of a column of employees.csv that formulas use (`employee_fields`)."""
