@@ -213,7 +213,9 @@ def compute_results(
         read |= earlier.inputs
     if has_errors(problems):
         return Computed(None, problems)
-    results, found = evaluate(policy, data, history, arrears, progress=progress, earlier=earlier)
+    results, found = evaluate(
+        policy, data, history, arrears, progress=progress, earlier=earlier, lint=lint
+    )
     problems += found
     if lint and results is not None:
         problems += idle_lines(results.employees)

@@ -83,3 +83,27 @@ def test_a_declared_domain_is_held_to_in_the_data(company: Path) -> None:
         "fixtures/2024-05/employees.csv:2:4: error: role 'Manager' is not in the policy's domain "
         "of role; did you mean 'manager'?"
     )
+
+
+def test_a_step_table_every_value_reaches_one_row_of_is_a_warning(company: Path) -> None:
+    # A table in percent applied to a fraction: the static check cannot see through min().
+    policy = company / "policies" / "2024-05.yaml"
+    text = policy.read_text(encoding="utf-8")
+    text = text.replace("  performance_factor:", "  capped_tiers: [[98, 1.2], [90, 1.0], [0, 0.5]]\n"
+                        "  performance_factor:")  # fmt: skip
+    text = text.replace("step(performance_factor, score)", "step(capped_tiers, min(score, 1))")
+    policy.write_text(text, encoding="utf-8")
+    ran = run_cli(["validate", "--period", "2024-05"])
+    assert ran.code == 0, ran.stderr
+    assert [line for line in ran.stderr.splitlines() if "step(" in line] == [
+        "policies/2024-05.yaml:88: warning: step(capped_tiers, min(score, 1)) in pay line "
+        "'performance_bonus': every employee in fixtures/2024-05/employees.csv reaches the row "
+        "from 0 (from 0.8333… to 1), no other of its 3 rows; is the table in the unit of the "
+        "value?"
+    ]
+    assert "step(" not in run_cli(["compute", "--period", "2024-05"]).stderr
+
+
+def test_a_table_whose_rows_the_values_spread_over_is_not(company: Path) -> None:
+    ran = run_cli(["validate", "--period", "2024-03"])
+    assert (ran.code, "step(" in ran.stderr) == (0, False)

@@ -47,13 +47,15 @@ def evaluate(
     given: Mapping[str, Mapping[str, Decimal]] | None = None,
     progress: Progress = quietly,
     earlier: YearToDate | None = None,
+    lint: bool = False,
 ) -> tuple[Results | None, list[Diagnostic]]:
     """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
 
     ``arrears`` are corrections of closed periods (see :mod:`innerpay.audit.ledger`); each goes
     on the slip of its employee.  ``given`` metric values are for policy test cases (see
     :func:`~innerpay.evaluate.appraise.appraise`).  ``earlier`` holds the earlier months of the
-    year, for a policy that reads ``ytd(x)`` (see :mod:`innerpay.evaluate.earlier`).
+    year, for a policy that reads ``ytd(x)`` (see :mod:`innerpay.evaluate.earlier`).  ``lint``
+    adds the warnings of `validate --period` about the tables (see :func:`~.pay.one_row_reached`).
     """
     del progress  # paying is over whole columns: no step long enough to show
     problems: list[Diagnostic] = []
@@ -64,7 +66,7 @@ def evaluate(
         )
         if has_errors(problems):
             return None, problems
-        payroll, failed = pay(policy, data, appraisals, arrears, earlier)
+        payroll, failed = pay(policy, data, appraisals, arrears, earlier, lint)
         problems += failed
         scores = {d: r.score for d, r in found.items()}
         candidates, void, valid = elect(policy, data, scores, problems)

@@ -11,6 +11,7 @@ always adds up.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,9 +22,16 @@ from ..data.period import Adjustment, PeriodData
 from ..data.roster import Roster, employed_days_column
 from ..errors import Diagnostic, Kind, Severity, error, warning
 from ..formulas import arrow, kernels, values
-from ..formulas.evaluator import Batch
+from ..formulas.evaluator import Batch, compile_part
 from ..formulas.kernels import split
-from ..formulas.parse import Formula, FormulaError, MissingValue, Unavailable
+from ..formulas.parse import (
+    BandTable,
+    Formula,
+    FormulaError,
+    MissingValue,
+    StepTable,
+    Unavailable,
+)
 from ..formulas.vectors import Arrow, Const, Fault, Rows, Values, Vector, assemble, to_arrow
 from ..numbers import ZERO
 from ..periods import Period
@@ -352,8 +360,10 @@ def pay(
     appraisals: Mapping[str, Appraisal],
     arrears: tuple[Arrear, ...] = (),
     earlier: YearToDate | None = None,
+    lint: bool = False,
 ) -> tuple[Payroll, list[Diagnostic]]:
-    """Every employee's pay lines, adjustments, arrears, totals and checks."""
+    """Every employee's pay lines, adjustments, arrears, totals and checks (and, with ``lint``,
+    the warnings of :func:`one_row_reached`)."""
     roster = data.roster
     staffed = roster.headcount()  # the departments someone is paid in (a test case: a few)
     departments = {
@@ -383,6 +393,8 @@ def pay(
     gross, deductions = sums
     net = kernels.operator(ast.Sub, [gross, deductions], size)
     problems: list[Diagnostic] = []
+    if lint:
+        problems += one_row_reached(policy, batch, lines, roster.path)
     warned: dict[str, tuple[tuple[str, str], ...]] = {}
     if policy.checks:
         for name, column in (("gross", gross), ("deductions", deductions), ("net", net)):
@@ -399,6 +411,66 @@ def pay(
         warned,
     )
     return payroll, pay_errors(failures, roster) + problems
+
+
+def one_row_reached(
+    policy: Policy, batch: Batch, lines: Mapping[str, LineColumn], path: str
+) -> list[Diagnostic]:
+    """A step or band table of which every employee's value reaches the same row this period,
+    for each ``step()`` and ``band()`` of a pay line (lint, for `validate --period`: a table
+    in the wrong unit, percent for a fraction, reaches one row only).  The table's argument is
+    evaluated by the same evaluator over the employees the line applies to; a value that cannot
+    be had (a department without a score, say) reaches nothing."""
+    found: list[Diagnostic] = []
+    for line in policy.lines:
+        yes, _, _ = split(lines[line.id].applies)
+        if not yes.count:
+            continue  # idle_lines says so
+        for fn, offset, args in line.formula.calls:
+            table = policy.parameters.get(getattr(args[0], "id", "") if args else "")
+            if fn not in ("step", "band") or not isinstance(table, (StepTable, BandTable)):
+                continue
+            column = compile_part(args[1], policy.rounding)(batch.subset(yes))
+            reached = [v for v in column.values() if isinstance(v, Decimal) and v.is_finite()]
+            if not reached:
+                continue
+            rows = _table_rows(table)
+            hit = {_row_of(table, v) for v in reached}
+            if len(hit) != 1 or len(rows) < 2 or -1 in hit:
+                continue  # a value below a step table's rows is an error of its own
+            (only,) = hit
+            call = f"{fn}({line.formula.text_of(args[0])}, {line.formula.text_of(args[1])}"
+            call += ", ...)" if fn == "band" else ")"
+            low, high = (_shown(f(reached)) for f in (min, max))
+            values = f"from {low} to {high}" if low != high else low
+            found.append(warning(line.formula.at(offset), f"{call} in pay line '{line.id}': "
+                f"every employee in {path} reaches {rows[only]} ({values}), no other of its "
+                f"{len(rows)} rows; is the table in the unit of the value?",
+                Kind.DATA))  # fmt: skip
+    return found
+
+
+def _table_rows(table: StepTable | BandTable) -> list[str]:
+    """Each row of a table as a message names it."""
+    if isinstance(table, StepTable):
+        return [f"the row from {threshold}" for threshold, _ in table.rows]
+    lows = ["", *(f"above {b} " for b in table.bounds)]
+    highs = [f"up to {b}" for b in table.bounds] + ["and more"]
+    return [f"the band {low}{high}".replace("band and more", "band above") for low, high in
+            zip(lows, highs, strict=True)]  # fmt: skip
+
+
+def _shown(value: Decimal) -> str:
+    """A value in a message: to four decimal places at most."""
+    shorter = value.quantize(Decimal("0.0001"))
+    return str(value) if shorter == value else f"{shorter.normalize()}…"
+
+
+def _row_of(table: StepTable | BandTable, value: Decimal) -> int:
+    """The row of a table that a value reaches (a step table: -1 below its lowest row)."""
+    if isinstance(table, StepTable):
+        return bisect.bisect_right([t for t, _ in table.rows], value) - 1
+    return bisect.bisect_left(table.bounds, value)
 
 
 def idle_lines(payroll: Payroll) -> list[Diagnostic]:
@@ -425,6 +497,7 @@ __all__ = [
     "department_names",
     "idle_lines",
     "more_names",
+    "one_row_reached",
     "pay",
     "pay_errors",
     "pay_lines",

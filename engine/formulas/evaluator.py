@@ -247,7 +247,12 @@ class _Compiler:
 
 def compile_node(formula: Formula, rounding: Rounding) -> Node:
     """A formula compiled once into the function of a batch that gives its column."""
-    return _Compiler(rounding).node(formula.tree)
+    return compile_part(formula.tree, rounding)
+
+
+def compile_part(tree: ast.expr, rounding: Rounding) -> Node:
+    """A part of a formula (an argument of a call, say) compiled as :func:`compile_node` does."""
+    return _Compiler(rounding).node(tree)
 
 
 def lookup_of(columns: Mapping[str, Vector | Any], size: int) -> Lookup:

@@ -138,6 +138,10 @@ class Formula:
         text = self.text.strip()
         return self.at(len(self.text) - len(self.text.lstrip()) + _offsets(text)(node))
 
+    def text_of(self, node: ast.AST) -> str:
+        """A node of the formula's tree as the author wrote it."""
+        return ast.get_source_segment(self.text.strip(), node) or ast.unparse(node)
+
     def name_at(self, name: str) -> Source:
         """Where ``name`` is first used in the formula (the formula's start, if it is not)."""
         return self.at(dict(self.names).get(name, 0))

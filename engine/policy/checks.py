@@ -485,23 +485,47 @@ def _table_call(
 
 
 def _kind_of(policy: Policy, node: ast.expr) -> str | None:
-    """What a formula node is, where that is known without data: "date", "text", or None."""
+    """What a formula node is, where that is known without data: "date", "text", "rate" (the
+    score or a metric, 0 to 1), "money" (a money field, a paid line, a total, arrears), or
+    None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return "text"
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "date":
         return "date"
-    if isinstance(node, ast.Name):
-        field = policy.employee_fields.get(node.id)
-        if node.id in DATE_NAMES or field is FieldKind.DATE:
-            return "date"
-        if node.id in TEXT_NAMES or field is FieldKind.TEXT:
-            return "text"
+    if not isinstance(node, ast.Name):
+        return None
+    field = policy.employee_fields.get(node.id)
+    line = policy.lines_by_id.get(node.id)
+    if node.id in DATE_NAMES or field is FieldKind.DATE:
+        return "date"
+    if node.id in TEXT_NAMES or field is FieldKind.TEXT:
+        return "text"
+    if _is_rate(policy, node):
+        return "rate"
+    if field is FieldKind.MONEY or node.id in TOTALS or node.id == ARREARS:
+        return "money"
+    if line is not None and line.kind.paid:
+        return "money"
     return None
 
 
 def _is_rate(policy: Policy, node: ast.expr) -> bool:
     """Whether a node is a rate from 0 to 1: the department's score or one of its metrics."""
     return isinstance(node, ast.Name) and (node.id == "score" or node.id in policy.metrics)
+
+
+#: What each kind of value is called in a message.
+_KINDS = {
+    "date": "a date",
+    "text": "a text",
+    "rate": "a rate from 0 to 1",
+    "money": "an amount of money",
+}
+#: Pairs of kinds that no comparison can mean (either way round).
+_UNLIKE = frozenset(
+    {("date", "text"), ("rate", "money"), ("rate", "date"), ("money", "date"), ("rate", "text"),
+     ("money", "text")}
+)  # fmt: skip
 
 
 def _compared_kinds(policy: Policy, formula: Formula) -> list[Diagnostic]:
@@ -514,19 +538,25 @@ def _compared_kinds(policy: Policy, formula: Formula) -> list[Diagnostic]:
             continue
         operands = [node.left, *node.comparators]
         for left, right in itertools.pairwise(operands):
-            message = _mismatch(policy, left, right) or _mismatch(policy, right, left)
+            message = _mismatch(policy, formula, left, right) or _mismatch(
+                policy, formula, right, left
+            )
             if message:
                 problems.append(error(formula.node_at(node), message))
     return problems
 
 
-def _mismatch(policy: Policy, one: ast.expr, other: ast.expr) -> str | None:
+def _mismatch(policy: Policy, formula: Formula, one: ast.expr, other: ast.expr) -> str | None:
     """Why comparing ``one`` with ``other`` cannot be meant, or None."""
     kinds = (_kind_of(policy, one), _kind_of(policy, other))
     literal = other.value if isinstance(other, ast.Constant) else None
     if kinds == ("date", "text"):
         fix = f'; write date("{literal}")' if isinstance(literal, str) else ""
         return f"a date is compared with a text{fix}"
+    if kinds in _UNLIKE or kinds[::-1] in _UNLIKE:
+        one_kind, other_kind = (_KINDS[k] for k in kinds if k)
+        return (f"{formula.text_of(one)} ({one_kind}) is compared with {formula.text_of(other)} "
+                f"({other_kind}): the two cannot be meant to match")  # fmt: skip
     if _is_rate(policy, one) and isinstance(literal, Decimal) and literal > 1:
         name = getattr(one, "id", "")
         return (f"{name} is a rate from 0 to 1, compared with {literal}; write rates as "
