@@ -23,7 +23,8 @@ from typing import Any
 
 from .audit.ledger import closed_summary, read_ledger
 from .data.period import period_folder
-from .data.tables import data_error, find_table, read_table
+from .data.reading import find_table, read_table
+from .data.tables import data_error
 from .errors import Diagnostic, Kind, Source, error, has_errors
 from .evaluate.earlier import TOTALS, Month, YearToDate
 from .evaluate.earlier import Source as From

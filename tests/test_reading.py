@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from innerpay.data import columns
+from innerpay.data.arrowcsv import read_arrow, stream_arrow
 from innerpay.data.cells import (
     infer_column,
     parse_date,
@@ -27,15 +28,7 @@ from innerpay.data.cells import (
     type_column,
 )
 from innerpay.data.roster import employed_days, employed_days_column
-from innerpay.data.tables import (
-    Decline,
-    Stream,
-    Table,
-    read_arrow,
-    read_plain,
-    stream_arrow,
-    stream_plain,
-)
+from innerpay.data.tables import Decline, Stream, Table, read_plain, stream_plain
 from innerpay.formulas import Arrow, Fault, Values, Vector, arrow
 from innerpay.periods import Period
 

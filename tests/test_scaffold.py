@@ -84,8 +84,8 @@ def _keys(schema: dict, path: str = "") -> set[str]:  # type: ignore[type-arg]
 
 def test_the_policy_language_reference_names_everything_a_policy_may_use() -> None:
     from innerpay.formulas import PAY_FUNCTIONS
-    from innerpay.policy.checks import RESERVED
     from innerpay.policy.document import POLICY_SCHEMA
+    from innerpay.policy.names import RESERVED
 
     text = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
     missing = [f"{name}()" for name in PAY_FUNCTIONS if f"`{name}(" not in text]

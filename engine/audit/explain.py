@@ -21,8 +21,8 @@ from ..evaluate.results import Appraisal, CandidateResult, DepartmentResult, Res
 from ..formulas import StepTable
 from ..formulas.parse import BandTable
 from ..numbers import CONTEXT, grouped, money_str, percent_str, rate_str
-from ..policy.checks import ARREARS
 from ..policy.model import Policy
+from ..policy.names import ARREARS
 from ..render.files import adjustment_dict, amount_str, arrear_dict
 from ..render.view import vote_dict
 

@@ -188,7 +188,7 @@ def summary_from_payroll_csv(folder: str, wanted: frozenset[str]) -> ClosedResul
     results.json is parsed in Python: ten times faster), or None where the run wrote no
     payroll.csv.  The file must be the one the manifest recorded."""
     from ..data.cells import texts
-    from ..data.tables import read_table
+    from ..data.reading import read_table
 
     with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as handle:
         manifest = json.load(handle)

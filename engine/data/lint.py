@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from ..errors import Diagnostic, Kind, suggest, warning
 from ..formulas import Formula
-from ..policy.checks import TEXT_NAMES
 from ..policy.model import FieldKind, Policy
+from ..policy.names import TEXT_NAMES
 from .roster import Roster
 
 #: The roster's text columns a formula may compare with a literal (the department is checked

@@ -21,17 +21,10 @@ from ..policy.model import LineKind, Policy
 from ..progress import Progress, quietly
 from . import columns
 from .cells import CellError, parse_money, texts
+from .reading import find_table, read_table, stream_table
 from .records import RecordSums, absent, no_records, sum_records
-from .roster import Roster, empty_roster, type_roster
-from .tables import (
-    Decline,
-    Stream,
-    Table,
-    data_error,
-    find_table,
-    read_table,
-    stream_table,
-)
+from .roster import FIXED, Roster, empty_roster, type_roster
+from .tables import Decline, Stream, Table, data_error, require
 from .tally import Tallies, needed_columns, tally_stream
 
 EMPLOYEES = "employees"
@@ -39,6 +32,14 @@ CANDIDATES = "candidates"
 BALLOTS = "ballots"
 ADJUSTMENTS = "adjustments"
 OPTIONAL = (CANDIDATES, BALLOTS, ADJUSTMENTS)
+#: The columns each small table must have (adjustments: and `category` where the policy
+#: declares categories).
+REQUIRED = {
+    EMPLOYEES: FIXED,
+    CANDIDATES: ("candidate", "position"),
+    BALLOTS: ("candidate", "voter", "vote"),
+    ADJUSTMENTS: ("employee", "label", "amount", "kind", "reason", "approved_by"),
+}
 
 
 @dataclass(frozen=True)
@@ -114,19 +115,12 @@ def period_folder(data_dir: str, period: Period) -> str:
 # --- the small tables, row by row ----------------------------------------------------------------
 
 
-def _require(table: Table, wanted: list[str], problems: list[Diagnostic]) -> bool:
-    missing = [c for c in wanted if c not in table.header]
-    for column in missing:
-        problems.append(data_error(Source(table.path, 1), f"missing column '{column}' (required)"))
-    return not missing
-
-
 def _records(
     table: Table | None, required: list[str], problems: list[Diagnostic]
 ) -> list[tuple[int, dict[str, str], list[Diagnostic]]]:
     """The rows of an optional table, as {column: cell}, each with the problems of its empty
     required cells."""
-    if table is None or not _require(table, required, problems):
+    if table is None or not require(table, required, "required", problems):
         return []
     cells = {name: texts(column) for name, column in table.rows.columns.items()}
     found = []
@@ -148,7 +142,7 @@ def type_candidates(
     """candidates.csv: each an employee of the period, once."""
     assert table is None or isinstance(table, Table)
     found: dict[str, Candidate] = {}
-    for line, record, empty in _records(table, ["candidate", "position"], problems):
+    for line, record, empty in _records(table, list(REQUIRED[CANDIDATES]), problems):
         if empty:
             continue
         assert table is not None
@@ -182,7 +176,7 @@ def type_adjustments(
 ) -> tuple[Adjustment, ...]:
     """adjustments.csv: one-off lines with their reason and approver (and their category, where
     the policy declares categories)."""
-    required = ["employee", "label", "amount", "kind", "reason", "approved_by"]
+    required = list(REQUIRED[ADJUSTMENTS])
     if categories:
         required.append("category")
     result: list[Adjustment] = []
@@ -248,10 +242,9 @@ def type_adjustments(
 def type_ballots(table: Table | None, standing: set[str], problems: list[Diagnostic]) -> Ballots:
     """ballots.csv as cast (the voter and the vote without surrounding spaces); a ballot with an
     empty cell or for someone not in candidates.csv is a problem and left out."""
-    required = ["candidate", "voter", "vote"]
     if table is None:
         return no_ballots()
-    if not _require(table, required, problems):
+    if not require(table, REQUIRED[BALLOTS], "required", problems):
         return no_ballots(table.path)
     rows = table.rows
     candidate = rows.columns["candidate"]
@@ -410,7 +403,7 @@ def count_table(
     for fast in (True, False):
         found = []
         stream, found = stream_table(path, ["department", *needed_columns(policy, name)], encoding,
-                                     fast=fast)  # fmt: skip
+                                     fast, policy.layout(name))  # fmt: skip
         if stream is None:
             problems += found
             return None, {}
@@ -424,15 +417,20 @@ def count_table(
 
 
 def _read(
-    folder: str, name: str, encoding: str, problems: list[Diagnostic], optional: bool = False
+    folder: str, name: str, encoding: str, policy: Policy, problems: list[Diagnostic]
 ) -> Table | None:
+    """A small table of a folder (an optional or record table that is not there: None)."""
     path, found = find_table(folder, name)
     problems += found
     if found:
         return None
-    if (optional or name in OPTIONAL) and not os.path.exists(path):
+    if name != EMPLOYEES and not os.path.exists(path):
         return None
-    table, found = read_table(path, encoding)
+    record_table = policy.records.get(name)
+    wanted = REQUIRED.get(name) or (
+        (record_table.employee, *record_table.columns) if record_table else ()
+    )
+    table, found = read_table(path, encoding, policy.layout(name), wanted)
     problems += found
     return table
 
@@ -449,9 +447,10 @@ def load_period(
     if not os.path.isdir(folder):
         return None, [data_error(Source(folder), f"no data folder for period {period}")]
     problems: list[Diagnostic] = []
-    tables = {name: _read(folder, name, encoding, problems) for name in (EMPLOYEES, *OPTIONAL)}
-    for name in sorted(policy.records):  # an absent one is assembled as none, or an error
-        tables[name] = _read(folder, name, encoding, problems, optional=True)
+    tables = {
+        name: _read(folder, name, encoding, policy, problems)
+        for name in (EMPLOYEES, *OPTIONAL, *sorted(policy.records))
+    }  # an absent record table is assembled as none, or an error
     streams: dict[str, Stream | None] = {}
     tallies: dict[str, Tallies] = {}
     for name in metric_tables(policy):

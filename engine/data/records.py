@@ -21,7 +21,7 @@ from ..formulas.vectors import Const, Fault, Rows, Vector
 from ..numbers import CONTEXT, ONE, ZERO
 from ..policy.model import Policy, RecordSum, RecordTable
 from .cells import infer_column, texts
-from .tables import Table, data_error
+from .tables import Table, data_error, require
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,7 @@ def sum_records(
 ) -> RecordSums:
     """Every sum of one record table, per employee."""
     wanted = [table.employee, *table.columns]
-    missing = [c for c in wanted if c not in source.header]
-    why = f"used by record table '{table.name}'"
-    for column in dict.fromkeys(missing):
-        problems.append(
-            data_error(Source(source.path, 1), f"missing column '{column}' ({why})"
-                       f"{suggest(column, source.header)}")
-        )  # fmt: skip
-    if missing:
+    if not require(source, wanted, f"used by record table '{table.name}'", problems):
         return RecordSums(table.name, source.path)
     rows = source.rows
     known = set(roster_ids)

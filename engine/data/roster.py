@@ -16,14 +16,14 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Source, nearest, suggest
+from ..errors import Diagnostic, Source, suggest
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
 from ..policy.model import FieldKind, Policy
 from . import columns
 from .cells import PARSERS, Typed, parse_date, parse_id, parse_text, texts, type_column
-from .tables import Table, data_error
+from .tables import Table, data_error, require
 
 FIXED = ("id", "name", "department", "role")
 DATES = ("hired_on", "left_on")
@@ -172,24 +172,12 @@ def _fast_days(hired: Arrow | None, left: Arrow | None, period: Period, size: in
     return Arrow(days.cast(pa.int32()).cast(pa.decimal128(10, 0)))
 
 
-def _require(table: Table, wanted: list[str], why: str, problems: list[Diagnostic]) -> bool:
-    missing = [c for c in wanted if c not in table.header]
-    spare = [c for c in table.header if c not in wanted]  # a misspelt column is among them
-    for column in missing:
-        near = nearest(column, spare)
-        hint = f"; the file has '{near}': a misspelling?" if near else ""
-        problems.append(
-            data_error(Source(table.path, 1), f"missing column '{column}' ({why}){hint}")
-        )
-    return not missing
-
-
 def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Roster:
     """The employees of employees.csv, typed by the policy's employee_fields, sorted by id."""
     fields = policy.employee_fields
     why = f"declared in employee_fields of {policy.file}"
-    ok = _require(table, list(FIXED), "required", problems)
-    ok = _require(table, list(fields), why, problems) and ok
+    ok = require(table, list(FIXED), "required", problems)
+    ok = require(table, list(fields), why, problems) and ok
     if not ok:
         return empty_roster(table.path, policy)
     rows = table.rows

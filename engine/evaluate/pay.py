@@ -35,8 +35,8 @@ from ..formulas.parse import (
 from ..formulas.vectors import Arrow, Const, Fault, Rows, Values, Vector, assemble, to_arrow
 from ..numbers import ZERO
 from ..periods import Period
-from ..policy.checks import ARREARS
 from ..policy.model import Department, LineKind, PayLine, Policy
+from ..policy.names import ARREARS
 from .earlier import YearToDate, months_employed
 from .results import Appraisal, Arrear, LineColumn, Payroll
 

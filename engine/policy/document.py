@@ -299,6 +299,44 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "additionalProperties": {"type": "string"},
             },
         ),
+        "files": key(
+            "Period files laid out as HR keeps them, by table (employees, candidates, ballots, "
+            "adjustments, a metric or record table): the file's own column names mapped to "
+            "innerpay's, and the sheet of a workbook to read (else the first visible sheet that "
+            "has the columns).",
+            [
+                {
+                    "employees": {
+                        "columns": {"工号": "id", "姓名": "name", "部门": "department"},
+                        "sheet": "员工",
+                    }
+                }
+            ],
+            type="object",
+            propertyNames={"pattern": IDENT},
+            additionalProperties=key(
+                "How one table's file is laid out.",
+                [{"columns": {"工号": "id"}, "sheet": "员工"}],
+                type="object",
+                additionalProperties=False,
+                properties={
+                    "columns": key(
+                        "The file's own column names, each mapped to innerpay's name.",
+                        [{"工号": "id", "基本工资": "base_salary"}],
+                        type="object",
+                        minProperties=1,
+                        propertyNames={"minLength": 1},
+                        additionalProperties={"type": "string", "pattern": IDENT},
+                    ),
+                    "sheet": key(
+                        "The sheet of a workbook to read (a hidden one too).",
+                        ["员工"],
+                        type="string",
+                        minLength=1,
+                    ),
+                },
+            ),
+        ),
         "metrics": key(
             "What customers appraise, computed for each appraised department, by name.",
             [{"delivery_rate": _METRIC["examples"][0]}],

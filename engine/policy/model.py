@@ -8,6 +8,7 @@ afterwards, in :mod:`innerpay.policy.checks`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -175,6 +176,23 @@ class Check:
 
 
 @dataclass(frozen=True)
+class DataFile:
+    """A period file laid out another way than innerpay's (`files:`): its columns' own names
+    (``工号`` for ``id``) and, for a workbook, the sheet to read."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # the file's name → innerpay's
+    sheet: str | None = None
+
+    def named(self, header: list[str]) -> list[str]:
+        """A header with each column as innerpay names it."""
+        return [self.columns.get(name, name) for name in header]
+
+
+#: A file in innerpay's own layout.
+PLAIN = DataFile()
+
+
+@dataclass(frozen=True)
 class VoteGate:
     """Gate B or C: the share of yes votes and the turnout that must be reached."""
 
@@ -219,6 +237,11 @@ class Policy:
     checks: tuple[Check, ...] = ()
     adjustment_categories: dict[str, str] = field(default_factory=dict)  # id → label
     domains: dict[str, dict[str, str]] = field(default_factory=dict)  # column → value → label
+    files: dict[str, DataFile] = field(default_factory=dict)  # table → its layout
+
+    def layout(self, table: str) -> DataFile:
+        """How a table's file is laid out (innerpay's own way, unless `files:` says)."""
+        return self.files.get(table, PLAIN)
 
     @cached_property
     def record_sums(self) -> dict[str, RecordSum]:
@@ -439,6 +462,10 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
         checks=tuple(checks),
         adjustment_categories=dict(data.get("adjustment_categories") or {}),
         domains={k: dict(v) for k, v in (data.get("domains") or {}).items()},
+        files={
+            k: DataFile(dict(v.get("columns") or {}), v.get("sheet"))
+            for k, v in (data.get("files") or {}).items()
+        },
     )
     return policy, problems
 
