@@ -17,6 +17,7 @@ from typing import Any
 from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
 from .data.lint import departments_without_employees, text_literals
+from .data.tables import AUTO
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, YearToDate, evaluate
 from .evaluate.pay import idle_lines
@@ -69,6 +70,20 @@ def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
     ]
 
 
+def earlier_options(options: RunOptions, month: Period) -> RunOptions:
+    """The options to read an earlier month with: its files in the encoding its own run read
+    them in (its manifest's), else each file in its own (``auto``: UTF-8, else GB18030), so a
+    month exported in GB18030 sits beside UTF-8 months whatever ``--encoding`` this run has."""
+    encoding = AUTO
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        path = os.path.join(options.out, str(month), "manifest.json")
+        with open(path, encoding="utf-8") as handle:
+            recorded = json.load(handle)["options"]["encoding"]
+        if isinstance(recorded, str):
+            encoding = recorded
+    return replace(options, encoding=encoding)
+
+
 def load_history(
     policies: PolicySet, period: Period, options: RunOptions, depth: int, needed: int
 ) -> tuple[dict[Period, History], dict[str, str], dict[str, str], list[Diagnostic]]:
@@ -88,7 +103,9 @@ def load_history(
         policy = policies.in_force(earlier)
         if policy is None:
             break
-        past, found = load_tables(options.data, earlier, policy, options.encoding)
+        past, found = load_tables(
+            options.data, earlier, policy, earlier_options(options, earlier).encoding
+        )
         if back <= needed:
             problems += found
         elif has_errors(found):
@@ -188,7 +205,9 @@ def compute_results(
         known = policies
 
         def recompute(closed: Period) -> tuple[Results | None, list[Diagnostic]]:
-            again = compute_results(closed, options, known, with_arrears=False)
+            again = compute_results(
+                closed, earlier_options(options, closed), known, with_arrears=False
+            )
             return again.results, again.diagnostics
 
         arrears, closed_inputs, found = arrears_for(
@@ -202,7 +221,9 @@ def compute_results(
         def compute_month(
             month: Period, before: YearToDate
         ) -> tuple[Results | None, list[Diagnostic]]:
-            again = compute_results(month, options, known_policies, earlier=before)
+            again = compute_results(
+                month, earlier_options(options, month), known_policies, earlier=before
+            )
             return again.results, [d for d in again.diagnostics if d.is_error]  # its own warnings
             # are its run's to say
 

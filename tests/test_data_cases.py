@@ -84,3 +84,26 @@ def test_unknown_encoding_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.M
     assert ran.code == 2
     assert "unknown encoding 'klingon'; for example utf-8 or gb18030" in ran.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_month_in_gb18030_beside_utf8_months(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The months before are UTF-8 (a cell that GB18030 cannot read: '€' before a comma); the
+    # new month's export is GB18030.  --encoding names the period's files; each earlier month is
+    # read as its own run read it, or each file in its own encoding.
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    for month in ("2024-03", "2024-04", "2024-05"):
+        shutil.copytree(ROOT / "fixtures" / month, tmp_path / "data" / month)
+    shipments = tmp_path / "data" / "2024-04" / "shipments.csv"
+    lines = shipments.read_text(encoding="utf-8").splitlines()
+    shipments.write_text("\n".join(f"{line},{'note' if k == 0 else '€'}" for k, line in
+                                   enumerate(lines)) + "\n", encoding="utf-8")  # fmt: skip
+    for table in (tmp_path / "data" / "2024-05").glob("*.csv"):
+        table.write_bytes(table.read_text(encoding="utf-8").encode("gb18030"))
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--encoding", "gb18030"])
+    assert ran.code == 0, ran.stderr
+    slip = (tmp_path / "out" / "2024-05" / "payslips" / "E001.md").read_text(encoding="utf-8")
+    assert "王强 Wang Qiang" in slip
+    assert run_cli(["verify", "out/2024-05"]).code == 0

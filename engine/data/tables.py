@@ -349,9 +349,10 @@ def require(
         shown = ", ".join(spare[:6]) + (", …" if len(spare) > 6 else "")
         where = f"sheet '{sheet}' has" if sheet else "file has"
         others = [s for s in getattr(table, "sheets", ()) if s != sheet]
+        pairs = ", ".join(f"{c}: …" for c in spare[:3])
         fix = (f"name the sheet to read in the policy (files: {{{name}: {{sheet: {others[0]}}}}})"
-               if others else f"map the file's names to innerpay's in the policy (files: {{{name}: "
-               f"{{columns: {{{spare[0]}: {missing[0]}, …}}}}}})")  # fmt: skip
+               if others else f"say which is which in the policy: files: {{{name}: {{columns: "
+               f"{{{pairs}}}}}}}, with innerpay's names for the values")  # fmt: skip
         found.append(data_error(Source(table.path, 1), f"missing columns {', '.join(missing)} "
             f"({why}): the {where} {shown} instead; {fix}"))  # fmt: skip
     else:
