@@ -260,6 +260,13 @@ def _syntax_error(text: str, exc: SyntaxError, locate: Callable[[int], Source]) 
     msg = exc.msg or "invalid syntax"
     if msg.startswith("invalid syntax"):
         msg = "invalid syntax"
+    if isinstance(exc, IndentationError) and 0 < lineno < len(lines):
+        line = lines[lineno]
+        offset = sum(len(x) + 1 for x in lines[:lineno]) + len(line) - len(line.lstrip())
+        return error(locate(lead + offset), f"formula cannot be parsed: its line {lineno + 1} is "
+                     "indented more than its first, so YAML keeps the line break (a folded >- "
+                     "formula joins only lines indented alike): indent every line of the "
+                     "formula alike, or write it on one line")  # fmt: skip
     shown = f" in {stripped!r}" if len(stripped) <= 80 else ""
     hint = f"; {PERCENT}" if "%" in stripped else ""
     if "%" in stripped:

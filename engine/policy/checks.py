@@ -543,6 +543,4 @@ def check_policy(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
     )
     ordered, cycle = check_line_order(policy)
     problems += cycle
-    if not any(d.is_error for d in problems):  # with errors, an unread parameter follows from them
-        problems += check_parameters_used(policy)
     return ordered, problems

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest
 from ..periods import Period
-from .checks import check_policy
+from .checks import check_parameters_used, check_policy
 from .model import Policy, build_policy
 from .schema import check_schema
 from .yamlread import read_yaml
@@ -83,7 +83,9 @@ def load_policy_text(text: str, file: str, sha256: str) -> tuple[Policy | None, 
         return None, problems
     policy, found = check_policy(policy)
     problems += found
-    return (None if has_errors(problems) else policy), problems
+    if has_errors(problems):
+        return None, problems  # and an unread parameter may only follow from them: unsaid
+    return policy, problems + check_parameters_used(policy)
 
 
 def load_policy_file(path: str) -> tuple[Policy | None, list[Diagnostic]]:

@@ -56,6 +56,8 @@ class YamlDoc:
     # Column offset from a scalar's mark to its first character of content (1 for quotes).
     content_offsets: dict[Path, int] = field(default_factory=dict)
     single_line: dict[Path, bool] = field(default_factory=dict)
+    # A block scalar's lines: the first one's number, the block's indent, each line's length.
+    blocks: dict[Path, tuple[int, int, tuple[int, ...]]] = field(default_factory=dict)
 
     def at(self, path: Path) -> Source:
         """The position of the value at ``path``, or of its nearest enclosing value."""
@@ -70,9 +72,17 @@ class YamlDoc:
     def inside(self, path: Path, column: int) -> Source:
         """The position of the ``column``-th character (0-based) inside the scalar at ``path``.
 
-        Exact for scalars written on one line; a multi-line scalar points at its start.
+        Exact for scalars written on one line and for block scalars (``>-``, ``|``) without blank
+        lines; another multi-line scalar points at its start.
         """
         start = self.at(path)
+        if path in self.blocks:
+            first, indent, lengths = self.blocks[path]
+            for k, length in enumerate(lengths):  # a line break (or the space folding made of
+                if column <= length:  # one) is one character, as the line's indent is none
+                    return Source(self.file, first + k, indent + column + 1)
+                column -= length + 1
+            return start
         if not self.single_line.get(path, False):
             return start
         return start.shifted(self.content_offsets.get(path, 0) + column)
@@ -292,6 +302,7 @@ class _Builder:
     def __init__(self, doc: YamlDoc, text: str, from_c: bool = False):
         self.doc = doc
         self.text = text
+        self.lines = text.split("\n")
         self.problems: list[Diagnostic] = []
         self.from_c = from_c
         self.seen: set[int] = set()
@@ -364,13 +375,19 @@ class _Builder:
 
     def _block_start(self, node: ScalarNode, path: Path) -> None:
         """A block scalar (``|`` or ``>``) starts on the line after its indicator."""
-        lines = self.text.split("\n", node.start_mark.line + 2)
+        lines = self.lines
         if len(lines) < node.start_mark.line + 2:
             return
         line = lines[node.start_mark.line + 1]
         indent = len(line) - len(line.lstrip(" "))
         self.doc.values[path] = Source(self.doc.file, node.start_mark.line + 2, indent + 1)
         self.doc.single_line[path] = "\n" not in node.value.strip("\n")
+        body = lines[node.start_mark.line + 1 : node.end_mark.line]
+        while body and not body[-1].strip():
+            body.pop()  # the lines after the scalar's last (its end mark is past them)
+        if body and all(x.strip() for x in body):  # a blank line folds two breaks into one
+            lengths = tuple(len(x) - indent for x in body)
+            self.doc.blocks[path] = (node.start_mark.line + 2, indent, lengths)
 
 
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
