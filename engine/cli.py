@@ -8,6 +8,7 @@ output could not be written (a full disk, no permission), 70 an internal fault.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import getpass
 import os
@@ -189,29 +190,52 @@ def cli(debug: bool) -> None:
 )
 @encoding_option
 @strict_option
+@click.argument("files", nargs=-1, metavar="[FILES]...")
 @guarded
 def validate(
-    policies: str, data: str | None, period: Period | None, encoding: str, strict: bool
+    policies: str,
+    data: str | None,
+    period: Period | None,
+    encoding: str,
+    strict: bool,
+    files: tuple[str, ...],
 ) -> None:
-    """Check every policy version (schema and meaning); with --data and --period, also the data.
+    """Check every policy version (schema and meaning); with --period, also that period's data;
+    FILES (as a pre-commit hook passes the changed files): the data of each period a file of
+    the data folder is in.
 
     Reports every problem at once as `path:line:col: error: message`.  Exit 3 for a policy
     problem, 4 for a data problem, 0 when all is well (warnings included, unless --strict).
     """
-    policy_set, diagnostics = load_policies(policies)
-    if period is not None and not has_errors(diagnostics):
-        options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
-        computed = compute_results(period, options, policy_set, lint=True)
-        diagnostics += [d for d in computed.diagnostics if d not in diagnostics]
-    elif data is not None and period is None:
+    folder = default_data(data)
+    periods = sorted({*([period] if period else []), *periods_of(files, folder)})
+    if data is not None and not periods:
         raise click.UsageError("--data needs --period: which period's data to check?")
+    policy_set, diagnostics = load_policies(policies)
+    for month in periods if not has_errors(diagnostics) else []:
+        options = RunOptions(policies=policies, data=folder, encoding=encoding)
+        computed = compute_results(month, options, policy_set, lint=True)
+        diagnostics += [d for d in computed.diagnostics if d not in diagnostics]
     diagnostics = strictly(diagnostics, strict)
     finish(diagnostics, strict)
     versions = ", ".join(p.version for p in policy_set.policies)
-    checked = f"; data of {period} checked" if period else ""
+    checked = f"; data of {', '.join(map(str, periods))} checked" if periods else ""
     count = len(policy_set.policies)
     noun = "version" if count == 1 else "versions"
     click.echo(f"ok: {count} policy {noun} valid ({versions}){checked}")
+
+
+def periods_of(files: tuple[str, ...], data: str) -> set[Period]:
+    """The periods whose data folder (``<data>/<YYYY-MM>/``) holds one of ``files`` (other
+    files, a policy say, name no period)."""
+    found: set[Period] = set()
+    root = os.path.abspath(data)
+    for file in files:
+        inside = os.path.relpath(os.path.abspath(file), root).split(os.sep)
+        if len(inside) > 1 and inside[0] != os.pardir:
+            with contextlib.suppress(PeriodError):
+                found.add(Period.parse(inside[0]))
+    return found
 
 
 @cli.command()

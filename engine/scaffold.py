@@ -44,7 +44,8 @@ innerpay compute --period 2024-05    # pay slips and reports of a month, into ou
    what the change does to every employee.
 3. Add or update a case in `policies/tests/`, run `innerpay test`, commit.
 
-`pre-commit install` runs `innerpay validate` and `innerpay test` before every commit.
+`pre-commit install` runs `innerpay validate` (every policy version, and the data of each month
+whose folder the commit changes) and `innerpay test` before every commit.
 """
 
 PRE_COMMIT = """\
@@ -56,8 +57,8 @@ repos:
         name: innerpay validate
         entry: innerpay validate
         language: system
-        files: ^policies/
-        pass_filenames: false
+        files: ^(policies/|data/[0-9]{4}-[0-9]{2}/)
+        pass_filenames: true  # the changed data files: each one's month is checked too
       - id: innerpay-test
         name: innerpay test
         entry: innerpay test

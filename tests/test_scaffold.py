@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from innerpay.cli import cli
+from innerpay.version import __version__
 
 from .conftest import ROOT, run_cli
 
@@ -62,10 +64,37 @@ def test_the_pre_commit_hooks_run_innerpay_commands() -> None:
     for hook in hooks:
         program, command = hook["entry"].split()
         assert program == "innerpay" and command in cli.commands
-        assert hook["pass_filenames"] is False
         assert hook["language"] == "python"
+    validate, test = hooks
+    assert (validate["pass_filenames"], test["pass_filenames"]) == (True, False)
+    changed = ["policies/2024-05.yaml", "data/2024-05/employees.csv", "fixtures/2024-04/x.xlsx",
+               "README.md", "data/notes.txt", "policies/tests/case.yaml"]  # fmt: skip
+    assert [f for f in changed if re.search(validate["files"], f)] == changed[:3] + changed[-1:]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "id: innerpay-validate" in readme and "id: innerpay-test" in readme
+    # the example's rev is this version's tag (each release is tagged v<version>)
+    assert f"rev: v{__version__}" in readme
+
+
+def test_the_validate_hook_checks_the_months_a_commit_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli(["init", str(tmp_path / "hr")]).code == 0
+    monkeypatch.chdir(tmp_path / "hr")
+    config = yaml.safe_load(Path(".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for h in config["repos"][0]["hooks"] if h["id"] == "innerpay-validate"]
+    assert hook["pass_filenames"] is True and hook["entry"] == "innerpay validate"
+    employees = Path("data/2024-04/employees.csv")
+    employees.write_text(employees.read_text(encoding="utf-8").replace(",22000.00,", ",,", 1),
+                         encoding="utf-8")  # fmt: skip
+    changed = [f for f in ("policies/2024-05.yaml", str(employees)) if re.search(hook["files"], f)]
+    assert changed == ["policies/2024-05.yaml", "data/2024-04/employees.csv"]
+    ran = run_cli(["validate", *changed])
+    assert ran.code == 4
+    assert ran.stderr.splitlines()[0].startswith("data/2024-04/employees.csv:2:")
+    ran = run_cli(["validate", "policies/2024-05.yaml", "data/2024-05/employees.csv"])
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.endswith("; data of 2024-05 checked\n")
 
 
 def _keys(schema: dict, path: str = "") -> set[str]:  # type: ignore[type-arg]
