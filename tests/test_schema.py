@@ -4,13 +4,17 @@ way round; and the compiled checks shipped with innerpay are the schemas' own.""
 from __future__ import annotations
 
 import copy
+import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -238,3 +242,54 @@ def test_an_invalid_policy_still_gets_every_message() -> None:
         "p.yaml:6:14: error: pay.lines must not be empty",
         "p.yaml:4:11: error: rounding is 'up'; expected one of half_up, half_even",
     ]
+
+
+class Yaml12(yaml.SafeLoader):
+    """A file as an editor reads it for its schema (yaml-language-server: YAML 1.2's core
+    schema, where `no` is text, `0150` is 150 and `1e3` is 1000)."""
+
+
+Yaml12.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", r"(?:true|True|TRUE|false|False|FALSE)\Z", "tTfF"),
+    ("int", r"[-+]?[0-9]+\Z", "-+0123456789"),
+    ("float", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|"
+     r"INF)\Z|\.(?:nan|NaN|NAN)\Z", "-+.0123456789"),
+    ("null", r"(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
+):  # fmt: skip
+    Yaml12.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+Yaml12.add_constructor("tag:yaml.org,2002:int", lambda _, node: int(node.value))
+
+#: The case files on which an editor and innerpay cannot agree, and why: what a YAML version
+#: reads otherwise (innerpay refuses the text; the schema sees only the value an editor made of
+#: it), or what is not a value at all (the editor's YAML reader has its own say on these).
+NOT_THE_SCHEMAS = {
+    "exponent_number": "3e-1 is text in YAML 1.1, 0.3 in YAML 1.2",
+    "yaml11_octal": "0150 is 104 in YAML 1.1, 150 in YAML 1.2",
+    "yaml11_boolean": "no is false in YAML 1.1, text in YAML 1.2",
+    "anchor_alias": "an anchor is YAML structure, not a value",
+    "billion_laughs": "anchors",
+    "duplicate_key": "a duplicate key is YAML structure (the editor says so itself)",
+    "empty": "an empty file is no document",
+}
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "tests" / "cases" / "policy").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_the_editors_schema_and_innerpay_give_each_case_the_same_verdict(path: Path) -> None:
+    published = json.loads((ROOT / "schema" / "policy.schema.json").read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.load(text, Yaml12)
+    except yaml.YAMLError:
+        editor = False  # a syntax error, a tag: the editor's YAML reader flags it
+    else:
+        editor = not list(jsonschema.Draft202012Validator(published).iter_errors(data))
+    doc, problems = read_yaml(text, path.name)
+    innerpay = not problems and not check_schema(doc)
+    if path.stem in NOT_THE_SCHEMAS:
+        assert (editor, innerpay) == (True, False) or path.stem in ("billion_laughs", "empty")
+        assert not innerpay
+    else:
+        assert editor == innerpay

@@ -35,6 +35,9 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
+# Numbers every YAML version and every editor reads alike, though not written plainly: .35, 5.,
+# +5 (accepted as written: an editor's schema sees the same number, so both say the same).
+_ALSO_NUMBER = re.compile(r"[-+]?((0|[1-9][0-9]*)\.|\.[0-9]+)\Z|\+(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+(\.[0-9]*)?\Z")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
 _BASED = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+\Z")
@@ -263,7 +266,7 @@ def _plain_scalar(text: str, source: Source) -> tuple[Any, Diagnostic | None]:
         return False, None
     if text[0] not in _NUMBER_START and text.lower() not in _YAML11_BOOLS:
         return text, None  # text: no surprise below starts otherwise
-    if _NUMBER.match(text):
+    if _NUMBER.match(text) or _ALSO_NUMBER.match(text):
         return Decimal(text), None
     hint = None
     if text.lower() in _YAML11_BOOLS:
