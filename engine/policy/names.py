@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from decimal import Decimal
 
 from ..errors import Diagnostic, error, suggest
@@ -37,6 +38,9 @@ FIXED_TABLES = ("employees", "candidates", "ballots", "adjustments")
 #: The names of the period, and what each is, for the static check of comparisons.
 DATE_NAMES = frozenset({"hired_on", "left_on", "period_start", "period_end"})
 TEXT_NAMES = frozenset({"id", "name", "department", "role"})
+COUNT_NAMES = frozenset(
+    {"employed_days", "period_days", "months_employed", "period_year", "period_month"}
+)
 
 
 def _kind_of(policy: Policy, node: ast.expr) -> str | None:
@@ -45,6 +49,8 @@ def _kind_of(policy: Policy, node: ast.expr) -> str | None:
     None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return "text"
+    if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+        return "number"
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "date":
         return "date"
     if not isinstance(node, ast.Name):
@@ -61,6 +67,8 @@ def _kind_of(policy: Policy, node: ast.expr) -> str | None:
         return "money"
     if line is not None and line.kind.paid:
         return "money"
+    if field is FieldKind.INTEGER or node.id in COUNT_NAMES:
+        return "count"
     return None
 
 
@@ -75,11 +83,14 @@ _KINDS = {
     "text": "a text",
     "rate": "a rate from 0 to 1",
     "money": "an amount of money",
+    "count": "a count",
+    "number": "a number",
 }
 #: Pairs of kinds that no comparison can mean (either way round).
 _UNLIKE = frozenset(
     {("date", "text"), ("rate", "money"), ("rate", "date"), ("money", "date"), ("rate", "text"),
-     ("money", "text")}
+     ("money", "text"), ("count", "date"), ("count", "text"), ("count", "rate"),
+     ("number", "date"), ("number", "text")}
 )  # fmt: skip
 
 
@@ -110,8 +121,14 @@ def _mismatch(policy: Policy, formula: Formula, one: ast.expr, other: ast.expr) 
         return f"a date is compared with a text{fix}"
     if kinds in _UNLIKE or kinds[::-1] in _UNLIKE:
         one_kind, other_kind = (_KINDS[k] for k in kinds if k)
-        return (f"{formula.text_of(one)} ({one_kind}) is compared with {formula.text_of(other)} "
-                f"({other_kind}): the two cannot be meant to match")  # fmt: skip
+        fix = ": the two cannot be meant to match"
+        written = formula.text_of(other)
+        if kinds == ("text", "number"):
+            fix = f'; quote it if it is text: "{written}"'
+        elif kinds == ("date", "number"):
+            day = re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", written)
+            fix = f'; write date("{"-".join(day.groups()) if day else "YYYY-MM-DD"}")'
+        return f"{formula.text_of(one)} ({one_kind}) is compared with {written} ({other_kind}){fix}"
     if is_rate(policy, one) and isinstance(literal, Decimal) and literal > 1:
         name = getattr(one, "id", "")
         return (f"{name} is a rate from 0 to 1, compared with {literal}; write rates as "

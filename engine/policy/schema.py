@@ -260,7 +260,9 @@ def _message(err: ValidationError, doc: YamlDoc) -> list[tuple[Path, bool, str]]
             }
             hint = ""
             if err.validator == "maximum" and err.validator_value == 1:
-                hint = "; write rates as fractions (0.90 for 90%)"
+                example = (f"{value.scaleb(-2)} for {value}%" if isinstance(value, Decimal)
+                           and value <= 100 else "0.90 for 90%")  # fmt: skip
+                hint = f"; write rates as fractions ({example})"
             return [
                 (
                     path,
