@@ -33,6 +33,7 @@ from .policy import load_policies, load_version, version_in_force
 from .policy.schema import schema_json
 from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
+from .render.files import CSV_ENCODINGS
 from .run import (
     Computed,
     RunOptions,
@@ -265,6 +266,14 @@ def periods_of(files: tuple[str, ...], data: str) -> set[Period]:
     help="Folder of templates overriding the defaults, file by file.",
 )
 @encoding_option
+@click.option(
+    "--csv-encoding",
+    type=click.Choice(CSV_ENCODINGS),
+    default=CSV_ENCODINGS[0],
+    show_default=True,
+    help="payroll.csv's encoding: UTF-8 with a BOM (Chinese Excel reads it right), UTF-8 "
+    "without one, or GB18030.",
+)
 @strict_option
 @guarded
 def compute(
@@ -275,6 +284,7 @@ def compute(
     formats: tuple[str, ...],
     templates: str | None,
     encoding: str,
+    csv_encoding: str,
     strict: bool,
 ) -> None:
     """Compute a period with the policy version in force and write its outputs.
@@ -290,6 +300,7 @@ def compute(
         templates=templates,
         encoding=encoding,
         strict=strict,
+        csv_encoding=csv_encoding,
     )
     results, diagnostics = run_compute(period, options, _progress())
     finish(diagnostics, strict)

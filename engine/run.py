@@ -26,6 +26,7 @@ from .periods import Period
 from .policy import Policy, PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
 from .render import FORMATS, run_files, template_sha256
+from .render.files import CSV_ENCODINGS
 from .version import __version__
 from .ytd import year_to_date
 
@@ -43,6 +44,7 @@ class RunOptions:
     templates: str | None = None
     encoding: str = "utf-8"
     strict: bool = False
+    csv_encoding: str = CSV_ENCODINGS[0]  # payroll.csv's
 
 
 @dataclass
@@ -287,6 +289,7 @@ def manifest(
             "templates": options.templates,
             "encoding": options.encoding,
             "strict": options.strict,
+            "csv_encoding": options.csv_encoding,
         },
         "git_commit": git_commit(options.policies),
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
@@ -326,7 +329,9 @@ def run_compute(
                 return None, computed.diagnostics
             results = computed.results
             # each made as the one before is written: a run holds one output at a time
-            files = run_files(results, options.formats, options.templates, progress)
+            files = run_files(
+                results, options.formats, options.templates, progress, options.csv_encoding
+            )
             with contextlib.nullcontext() if early else locked(options.out):
                 try:
                     write_run(

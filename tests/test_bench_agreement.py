@@ -28,7 +28,7 @@ def module(name: str) -> ModuleType:
 
 
 def nets(path: Path) -> dict[str, Decimal]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return {row["id"]: Decimal(row["net"]) for row in csv.DictReader(handle)}
 
 

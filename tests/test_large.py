@@ -44,6 +44,12 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("large")
     _generate().generate(EMPLOYEES, home)
     folder = home / "data" / "2024-05"
+    employees = folder / "employees.csv"
+    lines = employees.read_text(encoding="utf-8").split("\n")
+    for k, name in ((2, "=1+2"), (5, "-cmd|x"), (9, "@SUM(A1)"), (14, '"=A1, A2"')):
+        cells = lines[k].split(",")
+        lines[k] = ",".join([cells[0], name, *cells[2:]])  # names a spreadsheet would run
+    employees.write_text("\n".join(lines), encoding="utf-8")
     for name in ("employees.csv", "ballots.csv", "deliveries.csv"):
         assert os.path.getsize(folder / name) >= FAST_BYTES, name  # the arrow readers' size
     return home

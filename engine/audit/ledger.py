@@ -198,7 +198,7 @@ def summary_from_payroll_csv(folder: str, wanted: frozenset[str]) -> ClosedResul
         return None
     if _sha256(path) != recorded:
         raise ValueError(f"{path} is not the payroll.csv its run recorded (edited since?)")
-    table, problems = read_table(path)
+    table, problems = read_table(path, manifest["options"].get("csv_encoding", "utf-8"))
     if table is None or problems:
         raise ValueError(f"{path} cannot be read: {problems[0].message if problems else ''}")
     header = table.header

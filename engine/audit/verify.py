@@ -86,6 +86,7 @@ def verify_run(folder: str) -> Verification:
             templates=o["templates"],
             encoding=o["encoding"],
             strict=o["strict"],
+            csv_encoding=o.get("csv_encoding", "utf-8"),  # runs before it had no BOM
         )
         outputs: dict[str, str] = recorded["outputs"]
         inputs: dict[str, str] = recorded["inputs"]
@@ -127,7 +128,9 @@ def verify_run(folder: str) -> Verification:
     # each output made, hashed and let go, as a run writes them: none is held
     hashes = {
         name: sha256_bytes(content)
-        for name, content in run_files(computed.results, options.formats, options.templates)
+        for name, content in run_files(
+            computed.results, options.formats, options.templates, csv_encoding=options.csv_encoding
+        )
     }
     found.files = len(hashes) + 1
     for name, sha in sorted(hashes.items()):

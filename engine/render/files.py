@@ -257,15 +257,31 @@ def payroll_header(lines: tuple[PayLine, ...]) -> list[str]:
     )
 
 
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralised(text: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs: one that would start a formula
+    (``=HYPERLINK(...)``) gets a leading apostrophe, as OWASP advises."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+#: The encodings payroll.csv may be written in: UTF-8 with a BOM (Chinese Excel then reads it
+#: right when it is double-clicked), without one, or GB18030.
+CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+
+
 def payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
-    """One employee's row of payroll.csv."""
+    """One employee's row of payroll.csv (the name :func:`neutralised`)."""
     amounts = {x.id: amount_str(x.amount, x.places) for x in e.lines}
 
     def summed(items: tuple[Adjustment, ...] | tuple[Arrear, ...], kind: LineKind) -> str:
         return money_str(sum((x.amount for x in items if x.kind is kind), Decimal(0)))
 
     return (
-        [e.id, e.name, e.department]
+        [e.id, neutralised(e.name), e.department]
         + [amounts[line.id] for line in lines]
         + [summed(e.adjustments, LineKind.EARNING), summed(e.adjustments, LineKind.DEDUCTION)]
         + [summed(e.arrears, LineKind.EARNING), summed(e.arrears, LineKind.DEDUCTION)]
@@ -280,14 +296,19 @@ def _csv_text(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def payroll_csv(results: Results, made: Made | None = None) -> Stream:
-    """payroll.csv: a header, then one row per employee, a slice at a time."""
+def payroll_csv(
+    results: Results, made: Made | None = None, encoding: str = CSV_ENCODINGS[0]
+) -> Stream:
+    """payroll.csv in ``encoding`` (one of :data:`CSV_ENCODINGS`): a header, then one row per
+    employee, a slice at a time."""
     shared = made or Made(results.employees)
     payroll = results.employees
     lines = results.policy.lines
 
     def rows() -> Iterator[bytes | memoryview]:
-        yield _csv_text(payroll_header(lines)).encode()
+        yield ("\ufeff" if encoding == "utf-8-sig" else "").encode() + _csv_text(
+            payroll_header(lines)
+        ).encode()
         size = len(payroll)
         for start in range(0, size, SLICE_ROWS):
             end = min(start + SLICE_ROWS, size)
@@ -299,6 +320,8 @@ def payroll_csv(results: Results, made: Made | None = None) -> Stream:
                 end,
             )
 
+    if encoding == "gb18030":  # the rows are made in UTF-8: each slice transcoded
+        return (bytes(piece).decode().encode("gb18030") for piece in rows())
     return rows()
 
 
@@ -368,8 +391,8 @@ class Made:
 
     def special(self, start: int, end: int) -> list[int]:
         """The rows from ``start`` to ``end`` (of the whole payroll) that their plain writers
-        write: adjustments, arrears, or text that JSON escapes or CSV quotes (ids and
-        departments never hold any: they are checked)."""
+        write: adjustments, arrears, text that JSON escapes or CSV quotes, a name that would
+        start a formula (ids and departments never hold any: they are checked)."""
         if self._special is None:
             payroll = self.payroll
             roster = payroll.roster
@@ -380,6 +403,10 @@ class Made:
                 if isinstance(column, Arrow):
                     hits = arrow.pc.match_substring_regex(column.data, _ESCAPED)
                     found.update(arrow.pc.indices_nonzero(hits).to_pylist())
+            names = roster.columns["name"]
+            if isinstance(names, Arrow):  # a name payroll.csv neutralises
+                hits = arrow.pc.match_substring_regex(names.data, _FORMULA_START)
+                found.update(arrow.pc.indices_nonzero(hits).to_pylist())
             self._special = sorted(found)
         return [k for k in self._special if start <= k < end]
 
@@ -470,11 +497,13 @@ def render_files(
     formats: tuple[str, ...] = FORMATS,
     templates: str | None = None,
     progress: Progress = quietly,
+    csv_encoding: str = CSV_ENCODINGS[0],
 ) -> Rendered:
     """Every output file of the requested formats, held (a small run, a test); raises
     InnerpayError for a template problem."""
     files = dict(templated_files(results, formats, templates, progress))
-    files.update((name, kept(content)) for name, content in data_files(results, formats))
+    made = data_files(results, formats, csv_encoding)
+    files.update((name, kept(content)) for name, content in made)
     return Rendered(dict(sorted(files.items())))
 
 
@@ -483,12 +512,13 @@ def run_files(
     formats: tuple[str, ...] = FORMATS,
     templates: str | None = None,
     progress: Progress = quietly,
+    csv_encoding: str = CSV_ENCODINGS[0],
 ) -> Iterator[tuple[str, Stream]]:
     """Every output file, each made when the one before has been taken (a run writes each and
     lets it go): the reports and slips first (a template problem still writes nothing), then
-    payroll.csv and results.json."""
+    payroll.csv (in ``csv_encoding``) and results.json."""
     yield from templated_files(results, formats, templates, progress)
-    yield from data_files(results, formats)
+    yield from data_files(results, formats, csv_encoding)
 
 
 def templated_files(
@@ -534,11 +564,11 @@ def templated_files(
 
 
 def data_files(
-    results: Results, formats: tuple[str, ...] = FORMATS
+    results: Results, formats: tuple[str, ...] = FORMATS, csv_encoding: str = CSV_ENCODINGS[0]
 ) -> Iterator[tuple[str, Stream]]:
     """payroll.csv and results.json, each made only when the one before has been taken."""
     made = Made(results.employees)  # what the two make alike, made once
     if "csv" in formats:
-        yield "payroll.csv", payroll_csv(results, made)
+        yield "payroll.csv", payroll_csv(results, made, csv_encoding)
     if "json" in formats:
         yield "results.json", results_json(results, made)
