@@ -55,6 +55,9 @@ def test_validate_period_says_what_the_data_never_reaches(company: Path) -> None
     assert [line for line in ran.stderr.splitlines() if "void ballot" not in line] == [
         "policies/2024-05.yaml:75: warning: department 'quality' has no employee in "
         "fixtures/2024-05/employees.csv",
+        "policies/2024-05.yaml:77: warning: department 'quality' is outside every loop of internal "
+        "customers: its customers (production) never lead back to it; the mechanism's mutual "
+        "check needs each department in a loop",
         "policies/2024-05.yaml:79: warning: department 'administration' has no customer: it is "
         "flagged no_customer (no value on the internal market chain) (also in "
         "policies/2024-01.yaml)",

@@ -14,7 +14,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from innerpay.errors import sort_key
-from innerpay.policy import load_policy_file
+from innerpay.policy import load_policies, load_policy_file
 
 from .conftest import CASES, ROOT, expected_lines, run_cli
 
@@ -140,4 +140,41 @@ def test_the_example_policy_of_the_spec_is_accepted(
     assert [line.split(": warning: ")[1] for line in ran.stderr.splitlines()] == [
         "department 'material_control' has no customer: it is flagged no_customer (no value on the internal market chain)",
         "department 'finance' has no customer: it is flagged no_customer (no value on the internal market chain)",
+        "department 'production' is outside every loop of internal customers: its customers (material_control) never lead back to it; the mechanism's mutual check needs each department in a loop",
+        "department 'sales' is outside every loop of internal customers: its customers (finance) never lead back to it; the mechanism's mutual check needs each department in a loop",
     ]
+
+
+def test_a_loop_the_version_before_had_is_broken(company: Path) -> None:
+    policy = company / "policies" / "2024-05.yaml"
+    text = policy.read_text(encoding="utf-8")
+    finance = text.index("  finance:")
+    text = text[:finance] + text[finance:].replace("department: purchasing", "department: sales", 1)
+    policy.write_text(text, encoding="utf-8")
+    ran = run_cli(["validate"])
+    assert ran.code == 0
+    assert [line for line in ran.stderr.splitlines() if "loop" in line] == [
+        "policies/2024-05.yaml:61: warning: department 'material_control' is outside every loop "
+        "of internal customers: its customers (sales) never lead back to it; the mechanism's "
+        "mutual check needs each department in a loop",
+        "policies/2024-05.yaml:65: warning: department 'production' is outside every loop of "
+        "internal customers: its customers (material_control) never lead back to it; the "
+        "mechanism's mutual check needs each department in a loop",
+        "policies/2024-05.yaml:69: warning: department 'purchasing' is outside every loop of "
+        "internal customers: its customers (production) never lead back to it; the mechanism's "
+        "mutual check needs each department in a loop",
+        "policies/2024-05.yaml:73: warning: the loop of internal customers finance → purchasing → "
+        "production → material_control → sales → finance of version 2024.01 is broken in version "
+        "2024.05: 'finance' now has the customers sales",
+    ]
+
+
+def test_the_reference_company_is_one_loop_and_says_nothing_of_loops(company: Path) -> None:
+    from innerpay.policy.checks import customer_loops
+
+    policies, _ = load_policies("policies")
+    for policy in policies.policies:
+        assert customer_loops(policy) == [
+            ["finance", "purchasing", "production", "material_control", "sales"]
+        ]
+    assert "loop" not in run_cli(["validate"]).stderr

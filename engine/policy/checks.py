@@ -113,6 +113,55 @@ def check_customers(policy: Policy) -> list[Diagnostic]:
     return problems
 
 
+def customer_loops(policy: Policy) -> list[list[str]]:
+    """The loops of internal customers (the departments that reach one another by following
+    each one's customers), each in the order the chain runs from its first department."""
+    edges = {d.id: [c for c in d.customer_departments if c in policy.departments]
+             for d in policy.departments.values()}  # fmt: skip
+    reach: dict[str, set[str]] = {}
+    for start in edges:
+        seen: set[str] = set()
+        pending = list(edges[start])
+        while pending:
+            node = pending.pop()
+            if node not in seen:
+                seen.add(node)
+                pending.extend(edges[node])
+        reach[start] = seen
+    loops: list[list[str]] = []
+    placed: set[str] = set()
+    for start in sorted(edges):
+        if start in placed or start not in reach[start]:
+            continue
+        members = {d for d in reach[start] if start in reach[d]}
+        chain, node = [start], start
+        while True:  # along the chain, within the loop, to where it closes
+            node = next((c for c in edges[node] if c in members and c not in chain), start)
+            if node == start:
+                break
+            chain.append(node)
+        loops.append(chain + sorted(members - set(chain)))
+        placed |= members
+    return loops
+
+
+def check_loops(policy: Policy) -> list[Diagnostic]:
+    """A department that has customers but is in no loop of internal customers: the mechanism's
+    mutual check (each department appraised by one it serves in turn) does not reach it."""
+    inside = {d for loop in customer_loops(policy) for d in loop}
+    problems: list[Diagnostic] = []
+    for dept in policy.departments.values():
+        if dept.id in inside or not dept.customers:
+            continue  # a department without customers is flagged no_customer already
+        led = dept.customer_departments
+        to = (f"its customers ({', '.join(led)}) never lead back to it" if led
+              else "its customers are all external")  # fmt: skip
+        problems.append(warning(policy.doc.key_at(("departments", dept.id, "customers")),
+            f"department '{dept.id}' is outside every loop of internal customers: {to}; the "
+            "mechanism's mutual check needs each department in a loop"))  # fmt: skip
+    return problems
+
+
 def _all_metrics(policy: Policy) -> list[str]:
     return list((policy.doc.data.get("metrics") or {}).keys())
 
@@ -541,6 +590,8 @@ def check_policy(policy: Policy) -> tuple[Policy, list[Diagnostic]]:
         + check_files(policy)
         + check_names(policy)
     )
+    if not any(d.is_error for d in problems):  # else an unknown customer breaks a loop too
+        problems += check_loops(policy)
     ordered, cycle = check_line_order(policy)
     problems += cycle
     return ordered, problems

@@ -8,13 +8,14 @@ input.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import subprocess
 from dataclasses import dataclass, replace
 
-from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest
+from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest, warning
 from ..periods import Period
-from .checks import check_parameters_used, check_policy
+from .checks import check_parameters_used, check_policy, customer_loops
 from .model import Policy, build_policy
 from .schema import check_schema
 from .yamlread import read_yaml
@@ -117,6 +118,7 @@ def load_policies(directory: str) -> tuple[PolicySet, list[Diagnostic]]:
         if policy is not None:
             policies.append(policy)
     problems += check_versions(policies)
+    problems += check_broken_loops(policies)
     policies.sort(key=lambda p: (p.effective_from, p.version))
     return PolicySet(tuple(policies)), once_per_run(problems, policies)
 
@@ -166,6 +168,34 @@ def check_versions(policies: list[Policy]) -> list[Diagnostic]:
                     "two versions cannot take effect in the same period",
                 )
             )
+    return problems
+
+
+def check_broken_loops(policies: list[Policy]) -> list[Diagnostic]:
+    """A loop of internal customers that the version before had and this one breaks (a
+    department's customer changed, or a department gone): a warning at this version, naming
+    the loop and what changed."""
+    problems: list[Diagnostic] = []
+    ordered = sorted(policies, key=lambda p: (p.effective_from, p.version))
+    for before, after in itertools.pairwise(ordered):
+        now = [set(loop) for loop in customer_loops(after)]
+        for loop in customer_loops(before):
+            kept = [d for d in loop if d in after.departments]
+            if kept and any(set(kept) <= members for members in now):
+                continue
+            changed = [d for d in kept if after.departments[d].customer_departments
+                       != before.departments[d].customer_departments]  # fmt: skip
+            gone = [d for d in loop if d not in after.departments]
+            what = [f"'{d}' now has the customers "
+                    f"{', '.join(after.departments[d].customer_departments) or 'none'}"
+                    for d in changed]  # fmt: skip
+            what += [f"'{d}' is no longer a department" for d in gone]
+            where = (after.doc.key_at(("departments", changed[0], "customers")) if changed
+                     else after.doc.key_at(("departments",)))  # fmt: skip
+            chain = " → ".join([*loop, loop[0]])
+            problems.append(warning(where, f"the loop of internal customers {chain} of version "
+                f"{before.version} is broken in version {after.version}: "
+                f"{'; '.join(what) or 'it no longer closes'}"))  # fmt: skip
     return problems
 
 
