@@ -290,7 +290,7 @@ def compute(
     """Compute a period with the policy version in force and write its outputs.
 
     Writes <out>/<period>/: payslips/, payroll.csv, departments.md/.html, promotion.md/.html,
-    results.json and manifest.json; all or nothing.
+    payroll-summary.md/.html, results.json and manifest.json; all or nothing.
     """
     options = RunOptions(
         policies=policies,

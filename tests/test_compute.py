@@ -58,6 +58,8 @@ def test_a_run_writes_every_output(computed: Path) -> None:
         "departments.html",
         "promotion.md",
         "promotion.html",
+        "payroll-summary.md",
+        "payroll-summary.html",
     } | {f"payslips/{i}.{kind}" for i in ids for kind in ("md", "html")}
     assert names == expected
 
@@ -71,6 +73,8 @@ READ = [
     "departments.html",
     "promotion.md",
     "promotion.html",
+    "payroll-summary.md",
+    "payroll-summary.html",
     "payroll.csv",
     *[f"payslips/{e}.{kind}" for e in ("E031", "E006") for kind in ("md", "html")],
     "payslips/E013.md",  # an earning adjustment

@@ -137,6 +137,13 @@ def test_arrears_for_a_retroactive_version(company: Path, snapshot: SnapshotAsse
     assert slip == snapshot(name="a slip carrying arrears")
     payroll = (company / "out" / "2024-07" / "payroll.csv").read_text(encoding="utf-8")
     assert "2024-05 2024-06" in payroll
+    # the payroll summary the boss signs lists every arrear carried
+    summary = (company / "out" / "2024-07" / "payroll-summary.md").read_text(encoding="utf-8")
+    arrears = summary[summary.index("## 补发与扣回 Arrears") : summary.index("## 检查")]
+    rows = [line for line in arrears.splitlines() if line.startswith("| ") and "(E" in line]
+    assert len(rows) == sum(1 for (emp_id, _) in carried)
+    assert "| 王强 Wang Qiang (E001) | 补发 Arrears 2024-05 |" in arrears
+    assert "Not on this payroll, to settle by hand:\n- E006: " in arrears
     # the closed periods are untouched
     assert {p: files_of(company / "out" / p) for p in ("2024-05", "2024-06")} == closed
     # each slip still adds up

@@ -64,7 +64,7 @@ def test_numbers_every_yaml_reads_alike_are_accepted(value: str, number: str) ->
         ("0x1F", "not a decimal number"),
         ("1e3", "uses an exponent"),
         ("1.23E+17", "uses an exponent"),
-        ("E5", "uses an exponent"),
+        (".5e3", "uses an exponent"),
         (".nan", "not a number innerpay accepts"),
         ("-.inf", "not a number innerpay accepts"),
         ("1_000", "underscores"),
@@ -213,3 +213,10 @@ def test_what_libyaml_would_let_pass_goes_to_the_python_reader(text: str) -> Non
     libyaml's composer: the pure-Python reader says where it is."""
     assert yamlread.read_fast(text, "p.yaml", plain_only=False) is None
     assert yamlread.read_fast("a: 1\nb: [x, 'y']\n", "p.yaml", plain_only=False) is not None
+
+
+def test_an_id_like_e024_is_text() -> None:
+    # No YAML reads E024 as a number (an exponent needs digits before it): an id, unquoted.
+    doc, problems = read_yaml("people: [E024, e5, E1e3]\n", "p.yaml")
+    assert problems == []
+    assert doc.data == {"people": ["E024", "e5", "E1e3"]}

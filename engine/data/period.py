@@ -17,7 +17,7 @@ from decimal import Decimal
 from ..errors import Diagnostic, Source, suggest
 from ..formulas.vectors import Rows, Values, Vector
 from ..periods import Period
-from ..policy.model import LineKind, Policy
+from ..policy.model import Approvers, LineKind, Policy
 from ..progress import Progress, quietly
 from . import columns
 from .cells import CellError, parse_money, texts
@@ -168,14 +168,50 @@ def type_candidates(
     return tuple(sorted(found.values(), key=lambda c: c.id))
 
 
+def approver_of(text: str, roster: Roster) -> str | None:
+    """The employee an adjustment's ``approved_by`` names: its first word where that is an id
+    of the period (``E024 韩梅 Han Mei``), else the one employee whose name it is."""
+    words = text.split()
+    if words and words[0] in roster:
+        return words[0]
+    at = [k for k, name in enumerate(roster.column("name").values()) if name == text]
+    return roster.ids[at[0]] if len(at) == 1 else None
+
+
+def _approval(record: dict[str, str], roster: Roster, approvers: Approvers | None) -> str | None:
+    """What is wrong with an adjustment's approver, if anything: the employee themself, or,
+    where the policy names who may approve, someone else."""
+    employee, text = record["employee"].strip(), record["approved_by"].strip()
+    approver = approver_of(text, roster)
+    if approver == employee:
+        return (f"adjustment for {employee} is approved by {employee} themself: an adjustment "
+                "needs another approver")  # fmt: skip
+    if approvers is None:
+        return None
+    if approver is None:
+        return (f"approved_by '{text}' names no employee of this period: write the approver's "
+                "id first (as in 'E024 韩梅 Han Mei'), so that adjustment_approvers can be "
+                "held")  # fmt: skip
+    at = roster.index(approver)
+    role = roster.column("role").values()[at] if at is not None else None
+    if approver in approvers.people or role in approvers.roles:
+        return None
+    return (
+        f"{approver} ({role}) may not approve adjustments: the policy's "
+        f"adjustment_approvers are {approvers}"
+    )
+
+
 def type_adjustments(
     table: Table | None,
-    employees: Container[str],
+    employees: Roster,
     problems: list[Diagnostic],
     categories: Mapping[str, str] | None = None,
+    approvers: Approvers | None = None,
 ) -> tuple[Adjustment, ...]:
     """adjustments.csv: one-off lines with their reason and approver (and their category, where
-    the policy declares categories)."""
+    the policy declares categories); the approver is never the employee, and one the policy's
+    ``adjustment_approvers`` name where it names any."""
     required = list(REQUIRED[ADJUSTMENTS])
     if categories:
         required.append("category")
@@ -191,6 +227,10 @@ def type_adjustments(
                     record["employee"],
                 )
             )
+        if record["employee"] in employees and record["approved_by"]:
+            wrong = _approval(record, employees, approvers)
+            if wrong:
+                mine.append(data_error(table.at(line, "approved_by"), wrong))
         category = record.get("category", "").strip() or None
         if categories and category and category not in categories:
             mine.append(
@@ -311,7 +351,7 @@ def assemble(
     candidates = type_candidates(tables.get(CANDIDATES), roster, about)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, about)
     adjustments = type_adjustments(
-        tables.get(ADJUSTMENTS), roster, about, policy.adjustment_categories
+        tables.get(ADJUSTMENTS), roster, about, policy.adjustment_categories, policy.approvers
     )
     records: dict[str, RecordSums] = {}
     for name, record_table in sorted(policy.records.items()):

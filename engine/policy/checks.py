@@ -310,14 +310,22 @@ def check_line_units(policy: Policy) -> list[Diagnostic]:
 
 
 def check_domains(policy: Policy) -> list[Diagnostic]:
-    """A domain is for role or a declared text field."""
+    """A domain is for role or a declared text field; the roles that may approve adjustments
+    are in the domain of role, where one is declared."""
     texts = ["role", *(n for n, k in policy.employee_fields.items() if k is FieldKind.TEXT)]
-    return [
+    problems = [
         error(policy.doc.key_at(("domains", name)), f"domain '{name}': domains are for role and "
               f"the text fields of employee_fields{suggest(name, texts)}")
         for name in policy.domains
         if name not in texts
     ]  # fmt: skip
+    roles = policy.domains.get("role")
+    for i, role in enumerate(policy.approvers.roles if policy.approvers and roles else ()):
+        if roles is not None and role not in roles:
+            hint = suggest(role, roles) or "; its domain: " + ", ".join(roles)
+            where = policy.doc.at(("adjustment_approvers", "roles", i))
+            problems.append(error(where, f"'{role}' is not in the policy's domain of role{hint}"))
+    return problems
 
 
 def check_files(policy: Policy) -> list[Diagnostic]:

@@ -401,6 +401,31 @@ POLICY_SCHEMA: dict[str, Any] = {
             propertyNames={"pattern": IDENT},
             additionalProperties={"type": "string", "minLength": 1},
         ),
+        "adjustment_approvers": key(
+            "Who may approve an adjustment (adjustments.csv's approved_by, which names the "
+            "approver's id first): employees of these roles, or these people. An approver is "
+            "never the employee the adjustment pays.",
+            [{"roles": ["manager"], "people": ["E024"]}],
+            type="object",
+            minProperties=1,
+            additionalProperties=False,
+            properties={
+                "roles": key(
+                    "Roles whose employees may approve.",
+                    [["manager", "hr"]],
+                    type="array",
+                    minItems=1,
+                    items={"type": "string", "minLength": 1},
+                ),
+                "people": key(
+                    "Employees (by id) who may approve.",
+                    [["E024"]],
+                    type="array",
+                    minItems=1,
+                    items={"type": "string", "minLength": 1},
+                ),
+            },
+        ),
         "checks": key(
             "Conditions checked for every employee once pay is computed.",
             [_CHECK["examples"]],

@@ -188,6 +188,19 @@ class DataFile:
         return [self.columns.get(name, name) for name in header]
 
 
+@dataclass(frozen=True)
+class Approvers:
+    """Who may approve an adjustment (`adjustment_approvers`): employees of these roles, or
+    these people."""
+
+    roles: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        said = [f"the roles {', '.join(self.roles)}"] if self.roles else []
+        return " or ".join(said + ([f"the people {', '.join(self.people)}"] if self.people else []))
+
+
 #: A file in innerpay's own layout.
 PLAIN = DataFile()
 
@@ -238,6 +251,7 @@ class Policy:
     adjustment_categories: dict[str, str] = field(default_factory=dict)  # id → label
     domains: dict[str, dict[str, str]] = field(default_factory=dict)  # column → value → label
     files: dict[str, DataFile] = field(default_factory=dict)  # table → its layout
+    approvers: Approvers | None = None  # who may approve an adjustment (else anyone else)
 
     def layout(self, table: str) -> DataFile:
         """How a table's file is laid out (innerpay's own way, unless `files:` says)."""
@@ -466,8 +480,15 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
             k: DataFile(dict(v.get("columns") or {}), v.get("sheet"))
             for k, v in (data.get("files") or {}).items()
         },
+        approvers=_approvers(data.get("adjustment_approvers")),
     )
     return policy, problems
+
+
+def _approvers(spec: dict[str, Any] | None) -> Approvers | None:
+    if not spec:
+        return None
+    return Approvers(tuple(spec.get("roles") or ()), tuple(spec.get("people") or ()))
 
 
 def _records(doc: YamlDoc, problems: list[Diagnostic]) -> dict[str, RecordTable]:

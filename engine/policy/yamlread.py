@@ -42,7 +42,8 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+(\.[0-9]*)?\Z")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
 _BASED = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+\Z")
 _UNDERSCORE = re.compile(r"[-+]?[0-9][0-9_]*(\.[0-9_]*)?\Z")
-_EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+\Z")
+# A number with an exponent (1e3, 1.5E+3, .5e3): no YAML reads E024, an id, as one.
+_EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)[eE][-+]?[0-9]+\Z")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("-+.0123456789eE")  # where every pattern below can start
 _ODD_DECIMAL = re.compile(r"[-+]?([0-9]+\.|\.[0-9]+)\Z|\+[0-9]+(\.[0-9]+)?\Z")

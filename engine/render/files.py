@@ -33,6 +33,8 @@ from .view import slip_view, view
 FORMATS = ("md", "html", "csv", "json")
 RESULTS_FORMAT = 1
 
+#: The reports of a run (each in Markdown and HTML), the ones the boss signs.
+REPORTS = ("departments", "promotion", "payroll-summary")
 #: Employees written at a time: payroll.csv and results.json are made a slice at a time.
 SLICE_ROWS = 1 << 17
 
@@ -532,7 +534,7 @@ def templated_files(
     envs = {kind: environment(templates, kind) for kind in ("md", "html") if kind in formats}
     context = view(results) if envs else {}  # what the reports and slips show
     for kind, env in envs.items():
-        for report in ("departments", "promotion"):
+        for report in REPORTS:
             yield f"{report}.{kind}", render(env, f"{report}.{kind}.j2", templates, **context)
     if envs:
         # the partials every slip shows alike, rendered once (a slip may still include them)

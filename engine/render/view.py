@@ -140,6 +140,60 @@ def _checks_view(results: Results) -> list[dict[str, Any]]:
     ]
 
 
+def summary_view(results: Results) -> dict[str, Any]:
+    """The payroll summary the boss signs: totals by department and by line, every adjustment
+    with its reason and approver, every arrear, the checks that warn."""
+    payroll, policy = results.employees, results.policy
+    zero = Decimal(0)
+    by_department: dict[str, list[Any]] = {d: [0, zero, zero, zero] for d in policy.departments}
+    columns = (payroll.roster.departments, *(c.values() for c in (payroll.gross,
+               payroll.deductions, payroll.net)))  # fmt: skip
+    for dept, gross, deductions, net in zip(*columns, strict=True):  # one pass over everyone
+        sums = by_department[dept]
+        sums[0] += 1
+        sums[1] += gross
+        sums[2] += deductions
+        sums[3] += net
+    lines = []
+    for line in policy.lines:
+        column = payroll.lines[line.id]
+        applies = sum(1 for v in column.applies.values() if v is True)
+        total = sum(column.amounts.values(), zero)
+        lines.append({"id": line.id, "label": line.label, "kind": line.kind.value,
+                      "employees": applies, "total": _amount(total, line.places)})  # fmt: skip
+    names = dict(zip(payroll.roster.ids, payroll.roster.column("name").values(), strict=True))
+    adjustments = [
+        {"employee": emp_id, "name": names.get(emp_id, ""), "label": a.label,
+         "kind": a.kind.value, "amount": grouped(a.amount), "reason": a.reason,
+         "approved_by": a.approved_by}
+        for emp_id, made in sorted(payroll.adjustments.items()) for a in made
+    ]  # fmt: skip
+    arrears = [
+        {"employee": emp_id, "name": names.get(emp_id, ""), "label": r.label,
+         "kind": r.kind.value, "amount": grouped(r.amount), "paid": grouped(r.paid),
+         "due": grouped(r.due), "version": r.version, "on_payroll": emp_id in names}
+        for emp_id, made in sorted(payroll.arrears.items()) for r in made
+    ]  # fmt: skip
+    return {
+        "departments": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "employees": s[0],
+                "gross": grouped(s[1]),
+                "deductions": grouped(s[2]),
+                "net": grouped(s[3]),
+            }
+            for d in policy.departments.values()
+            for s in [by_department[d.id]]
+        ],
+        "lines": lines,
+        "adjustments": adjustments,
+        "arrears": [r for r in arrears if r["on_payroll"]],
+        "unsettled": [r for r in arrears if not r["on_payroll"]],  # someone gone: by hand
+    }
+
+
 def view(results: Results) -> dict[str, Any]:
     """Everything the department and promotion templates show, formatted."""
     policy = results.policy
@@ -204,6 +258,7 @@ def view(results: Results) -> dict[str, Any]:
     ):
         positions.setdefault(c.position, []).append(_candidate_view(c))
     return {
+        "summary": summary_view(results),
         "checks": _checks_view(results),
         "provenance": provenance(results),
         "title": policy.title,
