@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
@@ -23,7 +24,7 @@ from . import process
 from .audit.diff import DIFF_FORMATS, diff_results, render_diff
 from .audit.explain import explain as explain_employee
 from .audit.explain import render_text as render_explanation
-from .audit.ledger import close_period
+from .audit.ledger import close_period, read_ledger
 from .audit.verify import verify_run
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
@@ -536,13 +537,19 @@ def close(period: Period, out: str, closed_by: str | None) -> None:
     The ledger is <out>/ledger.json.  A later policy version that changes what a closed period
     pays is settled as arrears lines (补发 / 扣回) in the next computed period.
     """
-    who = closed_by or _user()
+    if closed_by is not None and not closed_by.strip():
+        raise click.BadParameter("say who closes the period", param_hint="--by")
+    who = (closed_by or _user()).strip()
     try:
         problems = close_period(out, period, who)
     except InnerpayError as exc:
         problems = exc.diagnostics
     finish(problems)
-    click.echo(f"{period} closed by {who} (ledger {out}/ledger.json)")
+    entries, _ = read_ledger(out)
+    totals = entries[period].totals
+    click.echo(f"{period} closed by {who}: {totals['employees']} employees, gross "
+               f"{Decimal(totals['gross']):,.2f}, deductions {Decimal(totals['deductions']):,.2f}, "
+               f"net {Decimal(totals['net']):,.2f} (ledger {out}/ledger.json)")  # fmt: skip
 
 
 def main() -> None:

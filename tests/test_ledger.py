@@ -28,7 +28,8 @@ def test_close_records_the_period_and_compute_then_refuses(company: Path) -> Non
     ran = run_cli(["close", "--period", "2024-05", "--by", "韩梅 Han Mei"])
     assert (ran.code, ran.stdout) == (
         0,
-        "2024-05 closed by 韩梅 Han Mei (ledger out/ledger.json)\n",
+        "2024-05 closed by 韩梅 Han Mei: 31 employees, gross 455,176.17, deductions 56,037.77, "
+        "net 399,138.40 (ledger out/ledger.json)\n",
     )
     ledger = json.loads((company / "out" / "ledger.json").read_text(encoding="utf-8"))
     manifest = (company / "out" / "2024-05" / "manifest.json").read_bytes()
@@ -40,6 +41,12 @@ def test_close_records_the_period_and_compute_then_refuses(company: Path) -> Non
                 "closed_by": "韩梅 Han Mei",
                 "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
                 "version": "2024.05",
+                "totals": {  # what the closer approved: the payroll summary's totals
+                    "employees": "31",
+                    "gross": "455176.17",
+                    "deductions": "56037.77",
+                    "net": "399138.40",
+                },
             }
         },
     }
@@ -165,3 +172,10 @@ def test_arrears_are_never_paid_twice(company: Path) -> None:
     assert run_cli(["close", "--period", "2024-07"]).code == 0
     assert run_cli(["compute", "--period", "2024-08"]).code == 0
     assert all(not e["arrears"] for e in results(company, "2024-08")["employees"].values())
+
+
+def test_close_by_nobody_is_refused(company: Path) -> None:
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    ran = run_cli(["close", "--period", "2024-05", "--by", "  "])
+    assert ran.code == 2 and "say who closes the period" in ran.stderr
+    assert not (company / "out" / "ledger.json").exists()

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,8 @@ class Closed:
     closed_by: str
     manifest_sha256: str
     version: str
+    totals: dict[str, str] = field(default_factory=dict)  # what the closer approved: employees,
+    # gross, deductions, net (a ledger written before totals were recorded has none)
 
 
 def ledger_path(out: str) -> str:
@@ -55,7 +57,11 @@ def read_ledger(out: str) -> tuple[dict[Period, Closed], list[Diagnostic]]:
             data = json.load(handle)
         entries = {
             Period.parse(key): Closed(
-                Period.parse(key), str(v["closed_by"]), str(v["manifest_sha256"]), str(v["version"])
+                Period.parse(key),
+                str(v["closed_by"]),
+                str(v["manifest_sha256"]),
+                str(v["version"]),
+                {str(k): str(x) for k, x in (v.get("totals") or {}).items()},
             )
             for key, v in data["closed"].items()
         }
@@ -72,6 +78,7 @@ def _write_ledger(out: str, entries: dict[Period, Closed]) -> None:
                 "closed_by": c.closed_by,
                 "manifest_sha256": c.manifest_sha256,
                 "version": c.version,
+                **({"totals": c.totals} if c.totals else {}),
             }
             for p, c in sorted(entries.items())
         },
@@ -272,8 +279,11 @@ def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
                     Kind.CONTROL,
                 )
             ]
+        with open(os.path.join(folder, "results.json"), encoding="utf-8") as handle:
+            stored = json.load(handle)
+        totals = {"employees": str(len(stored["employees"])), **stored["totals"]}
         entries[period] = Closed(
-            period, closed_by, _sha256(manifest_file), str(manifest["policy"]["version"])
+            period, closed_by, _sha256(manifest_file), str(manifest["policy"]["version"]), totals
         )
         _write_ledger(out, entries)
     return []
