@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .numbers import percent_str
+from .numbers import target_str
 from .policy.model import Policy
 
 CHAIN_FORMATS = ("text", "mermaid", "dot")
@@ -31,7 +31,7 @@ def edges(policy: Policy) -> list[Edge]:
             c.department,
             dept.id,
             c.metric,
-            percent_str(c.target, 0) if c.target is not None else "",
+            target_str(c.target) if c.target is not None else "",
         )
         for dept in policy.departments.values()
         for c in dept.internal_customers

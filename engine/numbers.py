@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 
@@ -80,10 +81,47 @@ def rate_str(value: Decimal) -> str:
     return str(value)
 
 
-def percent_str(value: Decimal, places: int = 2) -> str:
-    """A rate for display: ``0.9`` → ``90.00%`` (rounded half-even only for display)."""
-    scaled = (value * 100).quantize(Decimal(1).scaleb(-places), context=CONTEXT)
-    return f"{scaled:f}%"
+#: The most decimal places of a percentage shown to keep a rate on its side of a threshold.
+MOST_PLACES = 10
+
+
+def _side(x: Decimal, t: Decimal) -> int:
+    return (x > t) - (x < t)
+
+
+def percent_str(value: Decimal, places: int = 2, against: Iterable[Decimal] = ()) -> str:
+    """A rate for display: ``0.9`` → ``90.00%`` (rounded half-even only for display).
+
+    The one display rule for rates: shown with ``places`` decimals, or as many more as it takes
+    for the shown value to fall on the same side of every rate ``against`` (a target, a gate's
+    minimum) as the exact value does: 0.89995 against 0.90 shows 89.995%, never 90.00%.  Past
+    :data:`MOST_PLACES`, it is rounded toward the side it is on.
+    """
+    scaled = value * 100
+    marks = [t * 100 for t in against]
+    for shown_places in range(places, MOST_PLACES + 1):
+        shown = scaled.quantize(Decimal(1).scaleb(-shown_places), context=CONTEXT)
+        if all(_side(shown, t) == _side(scaled, t) for t in marks):
+            return f"{shown:f}%"
+    below = any(_side(scaled, t) < 0 for t in marks)
+    toward = decimal.ROUND_FLOOR if below else decimal.ROUND_CEILING
+    shown = scaled.quantize(Decimal(1).scaleb(-MOST_PLACES), rounding=toward, context=CONTEXT)
+    return f"{shown:f}%"
+
+
+def target_str(value: Decimal, places: int = 0) -> str:
+    """A target or a gate's minimum as written: ``0.9`` → ``90%``, ``0.955`` → ``95.5%`` (never
+    rounded to another number)."""
+    return percent_str(value, places, against=[value])
+
+
+def compared(value: Decimal, threshold: Decimal, what: str = "met") -> str:
+    """A rate against its threshold, as a true statement: ``92.31% ≥ 90.00%: met`` or
+    ``83.33% < 90.00%: not met`` (each shown by :func:`percent_str`'s rule)."""
+    shown, mark = percent_str(value, against=[threshold]), target_str(threshold, 2)
+    if value >= threshold:
+        return f"{shown} ≥ {mark}: {what}"
+    return f"{shown} < {mark}: not {what}"
 
 
 def grouped(value: Decimal) -> str:

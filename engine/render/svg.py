@@ -13,7 +13,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from ..evaluate.results import TrendPoint
-from ..numbers import percent_str
+from ..numbers import percent_str, target_str
 from ..policy.model import Policy
 
 PASS = "#0a6b2d"
@@ -86,8 +86,8 @@ def trend_chart(department: str, points: Sequence[TrendPoint], width: int = 420)
         if p.score is None:
             continue
         colour = PASS if p.met else FAIL
-        label = f"{p.period}: {percent_str(p.score)}" + (
-            f" (target {percent_str(p.target)})" if p.target is not None else ""
+        label = f"{p.period}: {percent_str(p.score, against=[p.target] if p.target else [])}" + (
+            f" (target {target_str(p.target, 2)})" if p.target is not None else ""
         )
         out.append(
             f'<circle cx="{_f(x(i))}" cy="{_f(y(p.score))}" r="3.5" fill="{colour}">'
@@ -135,7 +135,7 @@ def loop_diagram(policy: Policy, size: int = 520) -> Markup:
             shrink = min(across, down)
             sx, sy = x1 + ux * shrink, y1 + uy * shrink
             ex, ey = x2 - ux * shrink, y2 - uy * shrink
-            label = f"{c.metric} ≥ {percent_str(c.target, 0)}" if c.target is not None else ""
+            label = f"{c.metric} ≥ {target_str(c.target)}" if c.target is not None else ""
             out.append(
                 f'<line class="appraisal" x1="{_f(sx)}" y1="{_f(sy)}" x2="{_f(ex)}" '
                 f'y2="{_f(ey)}" stroke="{INK}" stroke-width="1.2" marker-end="url(#arrow)"/>'

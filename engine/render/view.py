@@ -7,19 +7,33 @@ out.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
-from ..numbers import grouped, percent_str, rate_str
+from ..numbers import compared, grouped, percent_str, target_str
 from ..policy.model import LineKind
 from ..version import __version__
 from .svg import loop_diagram, trend_chart
 
 
-def _rate(value: Decimal | None) -> str:
-    return "—" if value is None else percent_str(value)
+def _rate(value: Decimal | None, against: Iterable[Decimal | None] = ()) -> str:
+    """A rate as people read it (see :func:`~innerpay.numbers.percent_str`: never shown across
+    a threshold ``against`` it is judged by)."""
+    if value is None:
+        return "—"
+    return percent_str(value, against=[t for t in against if t is not None])
+
+
+def _mark(value: Decimal | None) -> str:
+    """A threshold (a target, a gate's minimum) exactly as written, as a percentage."""
+    return "—" if value is None else target_str(value, 2)
+
+
+def _check(value: Decimal | None, threshold: Decimal | None) -> str:
+    """``92.31% ≥ 90.00%: met`` or ``83.33% < 90.00%: not met`` (— where there is no value)."""
+    return "—" if value is None or threshold is None else compared(value, threshold)
 
 
 def vote_dict(vote: VoteResult, show: Callable[[Decimal | None], Any]) -> dict[str, Any]:
@@ -38,23 +52,32 @@ def vote_dict(vote: VoteResult, show: Callable[[Decimal | None], Any]) -> dict[s
 
 
 def _vote_view(vote: VoteResult) -> dict[str, Any]:
-    return vote_dict(vote, _rate)
+    made = vote_dict(vote, _rate)
+    made["share"] = _rate(vote.share, [vote.min_share])
+    made["turnout"] = _rate(vote.turnout, [vote.min_turnout])
+    made["share_check"] = _check(vote.share, vote.min_share)
+    made["turnout_check"] = _check(vote.turnout, vote.min_turnout)
+    made["min_share"], made["min_turnout"] = _mark(vote.min_share), _mark(vote.min_turnout)
+    return made
 
 
-def _candidate_view(c: CandidateResult) -> dict[str, Any]:
+def _candidate_view(c: CandidateResult, rivals: Iterable[Decimal | None] = ()) -> dict[str, Any]:
+    """A candidate as the promotion report shows them (``rivals``: the other candidates' scores
+    for the position, which the shown score keeps its order with)."""
     return {
         "id": c.id,
         "name": c.name,
         "position": c.position,
         "department": c.department,
-        "metric": _rate(c.metric),
-        "metric_min": _rate(c.metric_min),
+        "metric": _rate(c.metric, [c.metric_min]),
+        "metric_min": _mark(c.metric_min),
+        "metric_check": _check(c.metric, c.metric_min),
         "metric_passed": c.metric_passed,
         "metric_reason": c.metric_reason,
         "customer": _vote_view(c.customer),
         "own": _vote_view(c.own),
         "eligible": c.eligible,
-        "score": "—" if c.score is None else f"{c.score.quantize(Decimal('0.0001'))}",
+        "score": _rate(c.score, rivals),
         "rank": "—" if c.rank is None else (f"{c.rank} (tie)" if c.tied else str(c.rank)),
     }
 
@@ -122,7 +145,7 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
         "gross": grouped(e.gross),
         "total_deductions": grouped(e.deductions),
         "net": grouped(e.net),
-        "score": _rate(d.score),
+        "score": _rate(d.score, [c.target for c in d.customers if c.target is not None]),
         "target_met": d.target_met,
     }
 
@@ -199,6 +222,7 @@ def view(results: Results) -> dict[str, Any]:
     policy = results.policy
     departments = []
     for d in results.departments.values():
+        targets = [c.target for c in d.customers if c.target is not None]
         departments.append(
             {
                 "id": d.id,
@@ -208,8 +232,9 @@ def view(results: Results) -> dict[str, Any]:
                     {
                         "id": m.id,
                         "label": m.label,
-                        "value": _rate(m.value),
-                        "exact": rate_str(m.value),
+                        "value": _rate(
+                            m.value, [c.target for c in d.customers if c.metric == m.id]
+                        ),
                         "numerator": f"{m.numerator:f}",
                         "denominator": f"{m.denominator:f}",
                         "rows": m.rows,
@@ -225,14 +250,17 @@ def view(results: Results) -> dict[str, Any]:
                         "metric": policy.metrics[c.metric].label
                         if c.metric in policy.metrics
                         else "—",
-                        "target": _rate(c.target),
-                        "weight": "equal" if c.weight is None else f"{c.weight}",
-                        "value": _rate(c.value),
+                        "target": _mark(c.target),
+                        "weight": "—"
+                        if not c.department
+                        else ("equal" if c.weight is None else f"{c.weight}"),
+                        "value": _rate(c.value, [c.target]),
                         "met": c.met,
+                        "check": _check(c.value, c.target),
                     }
                     for c in d.customers
                 ],
-                "score": _rate(d.score),
+                "score": _rate(d.score, targets),
                 "target_met": d.target_met,
                 "flags": list(d.flags),
                 "streak": d.below_target_streak,
@@ -256,7 +284,9 @@ def view(results: Results) -> dict[str, Any]:
         results.candidates.values(),
         key=lambda c: (c.position, c.rank is None, c.rank or 0, c.id),
     ):
-        positions.setdefault(c.position, []).append(_candidate_view(c))
+        rivals = [r.score for r in results.candidates.values()
+                  if r.position == c.position and r.id != c.id]  # fmt: skip
+        positions.setdefault(c.position, []).append(_candidate_view(c, rivals))
     return {
         "summary": summary_view(results),
         "checks": _checks_view(results),
@@ -271,7 +301,7 @@ def view(results: Results) -> dict[str, Any]:
         "gates": None
         if policy.promotion is None
         else {
-            "metric_min": _rate(policy.promotion.metric_min),
+            "metric_min": _mark(policy.promotion.metric_min),
             "customer": _vote_view(
                 VoteResult(0, 0, 0, None, None, policy.promotion.customer_vote.min_share,
                            policy.promotion.customer_vote.min_turnout, True, "")
