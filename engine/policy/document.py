@@ -461,6 +461,14 @@ POLICY_SCHEMA: dict[str, Any] = {
                         "own_vote": _vote_gate("C: elected by the candidate's own department."),
                     },
                 ),
+                "min_voters_shown": key(
+                    "Ballot secrecy: the share, counts and turnout of an electorate smaller than "
+                    "this are withheld from the reports (the gates are decided on them all the "
+                    "same).",
+                    [3],
+                    type="integer",
+                    minimum=1,
+                ),
                 "weights": key(
                     "Rank eligible candidates by w_metric × score + w_customer × customer share "
                     "+ w_own × own share.",

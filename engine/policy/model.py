@@ -224,6 +224,7 @@ class Promotion:
     weight_customer: Decimal
     weight_own: Decimal
     source: Source
+    min_voters_shown: int = 3  # a smaller electorate's share, counts and turnout are withheld
 
 
 @dataclass(frozen=True)
@@ -452,6 +453,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
             weight_customer=weights["customer_vote"],
             weight_own=weights["own_vote"],
             source=doc.key_at(("promotion",)),
+            min_voters_shown=int(data["promotion"].get("min_voters_shown", 3)),
         )
     periods = (data.get("review") or {}).get("below_target_periods")
     policy = Policy(

@@ -51,19 +51,32 @@ def vote_dict(vote: VoteResult, show: Callable[[Decimal | None], Any]) -> dict[s
     }
 
 
-def _vote_view(vote: VoteResult) -> dict[str, Any]:
+def _vote_view(vote: VoteResult, smallest: int = 0) -> dict[str, Any]:
+    """Gate B or C as the promotion report shows it; the figures of an electorate smaller than
+    ``smallest`` withheld (ballot secrecy: "1/1 yes" would tell the one voter's ballot)."""
     made = vote_dict(vote, _rate)
     made["share"] = _rate(vote.share, [vote.min_share])
     made["turnout"] = _rate(vote.turnout, [vote.min_turnout])
     made["share_check"] = _check(vote.share, vote.min_share)
     made["turnout_check"] = _check(vote.turnout, vote.min_turnout)
     made["min_share"], made["min_turnout"] = _mark(vote.min_share), _mark(vote.min_turnout)
+    made["withheld"] = ""
+    if 0 < vote.electorate < smallest:
+        why = (f"figures withheld: an electorate of {vote.electorate} (fewer than {smallest} "
+               "voters)")  # fmt: skip
+        made.update(yes="—", valid="—", share="—", turnout="—", share_check=why,
+                    turnout_check=why, withheld=why)  # fmt: skip
     return made
 
 
-def _candidate_view(c: CandidateResult, rivals: Iterable[Decimal | None] = ()) -> dict[str, Any]:
+def _candidate_view(
+    c: CandidateResult, rivals: Iterable[Decimal | None] = (), smallest: int = 0
+) -> dict[str, Any]:
     """A candidate as the promotion report shows them (``rivals``: the other candidates' scores
-    for the position, which the shown score keeps its order with)."""
+    for the position, which the shown score keeps its order with; ``smallest``: the smallest
+    electorate whose figures are shown)."""
+    customer, own = _vote_view(c.customer, smallest), _vote_view(c.own, smallest)
+    hidden = customer["withheld"] or own["withheld"]  # the score would tell the share
     return {
         "id": c.id,
         "name": c.name,
@@ -74,10 +87,10 @@ def _candidate_view(c: CandidateResult, rivals: Iterable[Decimal | None] = ()) -
         "metric_check": _check(c.metric, c.metric_min),
         "metric_passed": c.metric_passed,
         "metric_reason": c.metric_reason,
-        "customer": _vote_view(c.customer),
-        "own": _vote_view(c.own),
+        "customer": customer,
+        "own": own,
         "eligible": c.eligible,
-        "score": _rate(c.score, rivals),
+        "score": "withheld" if hidden and c.score is not None else _rate(c.score, rivals),
         "rank": "—" if c.rank is None else (f"{c.rank} (tie)" if c.tied else str(c.rank)),
     }
 
@@ -286,7 +299,8 @@ def view(results: Results) -> dict[str, Any]:
     ):
         rivals = [r.score for r in results.candidates.values()
                   if r.position == c.position and r.id != c.id]  # fmt: skip
-        positions.setdefault(c.position, []).append(_candidate_view(c, rivals))
+        smallest = policy.promotion.min_voters_shown if policy.promotion else 0
+        positions.setdefault(c.position, []).append(_candidate_view(c, rivals, smallest))
     return {
         "summary": summary_view(results),
         "checks": _checks_view(results),
@@ -302,6 +316,7 @@ def view(results: Results) -> dict[str, Any]:
         if policy.promotion is None
         else {
             "metric_min": _mark(policy.promotion.metric_min),
+            "min_voters_shown": policy.promotion.min_voters_shown,
             "customer": _vote_view(
                 VoteResult(0, 0, 0, None, None, policy.promotion.customer_vote.min_share,
                            policy.promotion.customer_vote.min_turnout, True, "")
