@@ -23,6 +23,11 @@ from .errors import InnerpayError, Kind, Source, error
 LOCK_NAME = ".innerpay.lock"
 
 
+def input_key(path: str, root: str = ".") -> str:
+    """``path`` relative to ``root``, normalised (see :meth:`RunOptions.key`)."""
+    return os.path.normpath(os.path.relpath(os.path.abspath(path), os.path.abspath(root)))
+
+
 def _tmp(out: str, period: str) -> str:
     return os.path.join(out, f".innerpay-tmp-{period}")
 

@@ -21,7 +21,7 @@ from .data.tables import AUTO
 from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
 from .evaluate import Arrear, History, Results, YearToDate, evaluate
 from .evaluate.pay import idle_lines
-from .outputs import locked, unmade, write_run
+from .outputs import input_key, locked, unmade, write_run
 from .periods import Period
 from .policy import Policy, PolicySet, load_policies, version_in_force
 from .progress import Progress, quietly
@@ -45,6 +45,12 @@ class RunOptions:
     encoding: str = "utf-8"
     strict: bool = False
     csv_encoding: str = CSV_ENCODINGS[0]  # payroll.csv's
+    root: str = "."  # what the manifest's paths are relative to (verify: where the run was)
+
+    def key(self, path: str) -> str:
+        """A file as the manifest names it: relative to :attr:`root`, however it was spelled
+        (``./fixtures/…``, ``fixtures//…`` and its absolute path name one file alike)."""
+        return input_key(path, self.root)
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Computed:
     data: PeriodData | None = None
     history: dict[Period, History] = field(default_factory=dict)
     chart_inputs: dict[str, str] = field(default_factory=dict)  # read for the HTML chart only
+    policy_files: dict[str, str] = field(default_factory=dict)  # every version read: its hash
 
 
 def strictly(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -116,8 +123,8 @@ def load_history(
             break
         history[earlier] = History(earlier, policy, past.tables, past.table_files)
         read = inputs if back <= needed else chart_inputs
-        read |= past.inputs
-        read[policy.file] = policy.sha256
+        read |= {options.key(path): sha for path, sha in past.inputs.items()}
+        read[options.key(policy.file)] = policy.sha256
     return history, inputs, chart_inputs, problems
 
 
@@ -247,9 +254,13 @@ def compute_results(
     problems = strictly(problems, options.strict)
     if results is None or has_errors(problems):
         return Computed(None, problems)
-    inputs = {policy.file: policy.sha256, **data.inputs, **read}
-    results = replace(results, inputs=dict(sorted(inputs.items())))
-    return Computed(results, problems, policy, data, history, chart_inputs)
+    inputs = {options.key(policy.file): policy.sha256,
+              **{options.key(path): sha for path, sha in data.inputs.items()}, **read}  # fmt: skip
+    results = replace(
+        results, inputs=dict(sorted(inputs.items())), policy_file=options.key(policy.file)
+    )
+    policy_files = {options.key(p.file): p.sha256 for p in policies.policies}
+    return Computed(results, problems, policy, data, history, chart_inputs, policy_files)
 
 
 def git_commit(directory: str) -> str | None:
@@ -268,35 +279,65 @@ def git_commit(directory: str) -> str | None:
     return commit if done.returncode == 0 and len(commit) == 40 else None
 
 
+def git_clean(directory: str) -> bool | None:
+    """Whether the policies folder's files are as committed (no change, nothing untracked), if
+    it is in a git repository: a run from a changed tree is not the commit's run."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", directory, "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return None if done.returncode != 0 else not done.stdout.strip()
+
+
 def manifest(
-    results: Results, outputs: dict[str, str], options: RunOptions, chart_inputs: dict[str, str]
+    results: Results,
+    outputs: dict[str, str],
+    options: RunOptions,
+    chart_inputs: dict[str, str],
+    policy_files: dict[str, str],
 ) -> bytes:
-    """The manifest: every input and output (``outputs``: path → sha256), the options, the
-    engine version."""
-    templates = {**chart_inputs, **template_sha256(options.templates)}
+    """The manifest: every input and output (``outputs``: path → sha256), every policy version
+    read (``policy_files``), the options, the engine version, the git commit of the policies
+    and whether their tree was clean."""
+    templates = {**chart_inputs, **{
+        key if key.startswith("innerpay:") else options.key(key): sha
+        for key, sha in template_sha256(options.templates).items()
+    }}  # fmt: skip
+    folder = os.path.join(options.out, str(results.period))
     data: dict[str, Any] = {
         "innerpay": __version__,
         "period": str(results.period),
         "policy": {
             "version": results.policy.version,
-            "file": results.policy.file,
+            "file": results.policy_file,
             "sha256": results.policy.sha256,
         },
         "options": {
-            "policies": options.policies,
-            "data": options.data,
+            "policies": options.key(options.policies),
+            "data": options.key(options.data),
             "formats": list(options.formats),
-            "templates": options.templates,
+            "templates": options.key(options.templates) if options.templates else None,
             "encoding": options.encoding,
             "strict": options.strict,
             "csv_encoding": options.csv_encoding,
         },
+        # where the paths above and below are relative to, from the run's own folder: verify
+        # finds the inputs from wherever it is run
+        "root": input_key(options.root, folder),
         "git_commit": git_commit(options.policies),
+        "git_clean": git_clean(options.policies),
+        "policies": dict(sorted(policy_files.items())),
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
         "outputs": dict(sorted(outputs.items())),
     }
     if results.encodings:  # the files --encoding auto found in another encoding than UTF-8
-        data["encodings"] = dict(sorted(results.encodings.items()))
+        data["encodings"] = dict(sorted((options.key(p), e) for p, e in results.encodings.items()))
     if results.earlier is not None:  # which earlier results the run used, with their hashes
         data["year_to_date"] = {
             month.label: {
@@ -338,7 +379,9 @@ def run_compute(
                         options.out,
                         str(period),
                         files,
-                        lambda outputs: manifest(results, outputs, options, computed.chart_inputs),
+                        lambda outputs: manifest(
+                            results, outputs, options, computed.chart_inputs, computed.policy_files
+                        ),
                     )
                 except InnerpayError:
                     if not early:  # a template problem: the folder this run made goes too

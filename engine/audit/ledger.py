@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Diagnostic, InnerpayError, Kind, Source, error, warning
 from ..evaluate.results import Arrear, Results
-from ..outputs import locked
+from ..outputs import input_key, locked
 from ..periods import Period, PeriodError
 from ..policy import LineKind, Policy, PolicySet
 
@@ -323,19 +323,22 @@ def _own_net(employee: dict[str, Any], settled: dict[str, LineKind]) -> Decimal:
 def data_changed(out: str, period: Period, data_dir: str) -> list[str]:
     """The files of a closed period's own data folder that changed (or went) since it was
     computed, by its manifest."""
-    path = os.path.join(out, str(period), "manifest.json")
+    run = os.path.join(out, str(period))
     try:
-        with open(path, encoding="utf-8") as handle:
-            inputs = json.load(handle)["inputs"]
+        with open(os.path.join(run, "manifest.json"), encoding="utf-8") as handle:
+            recorded = json.load(handle)
+        inputs = recorded["inputs"]
+        root = os.path.join(run, recorded["root"]) if "root" in recorded else "."
     except (OSError, ValueError, KeyError, TypeError):
         return []
-    folder = os.path.normpath(os.path.join(data_dir, str(period)))
+    folder = input_key(os.path.join(data_dir, str(period)), root)
     changed = []
     for name, sha in sorted(inputs.items()):
         if os.path.dirname(os.path.normpath(name)) != folder:
             continue
-        if not os.path.isfile(name) or _sha256(name) != sha:
-            changed.append(name)
+        path = os.path.join(root, name)
+        if not os.path.isfile(path) or _sha256(path) != sha:
+            changed.append(path)
     return changed
 
 

@@ -22,7 +22,7 @@ from ..run import RunOptions, compute_results, manifest
 
 #: manifest keys that may differ without the run being different (where the policies' git
 #: history stands today says nothing about the run's content)
-VOLATILE = ("git_commit",)
+VOLATILE = ("git_commit", "git_clean")  # the tree now, not the run: said, not compared
 
 
 @dataclass
@@ -78,15 +78,20 @@ def verify_run(folder: str) -> Verification:
             recorded = json.load(handle)
         period = Period.parse(recorded["period"])
         o = recorded["options"]
+        # the paths are relative to the run's root, which the manifest gives from its folder
+        # (a manifest written before it: the working directory, as then)
+        root = os.path.normpath(os.path.join(folder, recorded["root"])) if "root" in recorded \
+            else "."  # fmt: skip
         options = RunOptions(
-            policies=o["policies"],
-            data=o["data"],
+            policies=os.path.join(root, o["policies"]),
+            data=os.path.join(root, o["data"]),
             out=os.path.dirname(os.path.normpath(folder)) or ".",
             formats=tuple(o["formats"]),
-            templates=o["templates"],
+            templates=os.path.join(root, o["templates"]) if o["templates"] else None,
             encoding=o["encoding"],
             strict=o["strict"],
             csv_encoding=o.get("csv_encoding", "utf-8"),  # runs before it had no BOM
+            root=root,
         )
         outputs: dict[str, str] = recorded["outputs"]
         inputs: dict[str, str] = recorded["inputs"]
@@ -99,7 +104,7 @@ def verify_run(folder: str) -> Verification:
     for path, sha in sorted(inputs.items()):
         if path.startswith("innerpay:"):
             continue  # the shipped templates: compared through the outputs they render
-        now = _sha256(path)
+        now = _sha256(os.path.join(root, path))
         month = f" (year to date: {earlier[path]})" if path in earlier else ""
         if now is None:
             found.differences.append(f"input missing: {path}{month}")
@@ -140,7 +145,9 @@ def verify_run(folder: str) -> Verification:
             found.differences.append(f"the inputs now produce a different {name}")
     for name in sorted(set(outputs) - set(hashes)):
         found.differences.append(f"the inputs no longer produce {name}")
-    again = json.loads(manifest(computed.results, hashes, options, computed.chart_inputs))
+    again = json.loads(
+        manifest(computed.results, hashes, options, computed.chart_inputs, computed.policy_files)
+    )
     if _stable(again) != _stable(recorded):
         found.differences.append("manifest.json differs from the manifest the inputs produce")
     return _collapsed(found)

@@ -385,6 +385,11 @@ class Results:
     inputs: dict[str, str] = field(default_factory=dict)
     earlier: YearToDate | None = None  # the earlier months of the year, where ytd(x) is read
     encodings: dict[str, str] = field(default_factory=dict)  # a file read in another than UTF-8
+    policy_file: str = ""  # the policy as the outputs name it (a run: relative to its root)
+
+    def __post_init__(self) -> None:
+        if not self.policy_file:
+            object.__setattr__(self, "policy_file", self.policy.file)
 
     @cached_property
     def _totals(self) -> tuple[Decimal, Decimal, Decimal]:

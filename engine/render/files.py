@@ -105,7 +105,7 @@ def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
         "period": str(results.period),
         "policy": {
             "version": policy.version,
-            "file": policy.file,
+            "file": results.policy_file,
             "sha256": policy.sha256,
             "effective_from": str(policy.effective_from),
         },

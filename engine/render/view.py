@@ -103,7 +103,7 @@ def provenance(results: Results) -> dict[str, str]:
     return {
         "period": str(results.period),
         "version": results.policy.version,
-        "policy_file": results.policy.file,
+        "policy_file": results.policy_file,
         "policy_sha256": results.policy.sha256,
         "inputs_sha256": digest.hexdigest(),
         "engine": __version__,
