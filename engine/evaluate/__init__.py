@@ -69,7 +69,7 @@ def evaluate(
         payroll, failed = pay(policy, data, appraisals, arrears, earlier, lint)
         problems += failed
         scores = {d: r.score for d, r in found.items()}
-        candidates, void, valid = elect(policy, data, scores, problems)
+        candidates, void, valid, between = elect(policy, data, scores, problems)
     if has_errors(problems):
         return None, problems
     return Results(
@@ -80,6 +80,7 @@ def evaluate(
         candidates=candidates,
         void_ballots=void,
         valid_ballots=valid,
+        votes_between=between,
         inputs=data.inputs,
         earlier=earlier,
         encodings=dict(data.encodings),

@@ -77,7 +77,16 @@ def count_ballots(
             strict=True,
         )
     ]
-    return BallotCount(tallies["customer"], tallies["own"], void, len(ballots) - len(void))
+    between: dict[tuple[str, str], list[int]] = {}
+    for voter, candidate, ok, said in zip(voter_department.values(), candidate_department.values(),
+                                          valid.values(), yes.values(), strict=True):  # fmt: skip
+        if ok is True:
+            tally = between.setdefault((places[voter], places[candidate]), [0, 0])
+            tally[0] += said is True
+            tally[1] += 1
+    by_departments = {k: Tally(*v) for k, v in sorted(between.items())}
+    return BallotCount(tallies["customer"], tallies["own"], void, len(ballots) - len(void),
+                       by_departments)  # fmt: skip
 
 
 def _texts(like: Vector, items: list[str]) -> Vector:
@@ -126,10 +135,11 @@ def elect(
     data: PeriodData,
     scores: dict[str, Decimal | None],
     problems: list[Diagnostic],
-) -> tuple[dict[str, CandidateResult], dict[VoidReason, int], int]:
-    """Ballot validity, the three gates, weighted scores and ranks (SPEC.md, Elections)."""
+) -> tuple[dict[str, CandidateResult], dict[VoidReason, int], int, dict[tuple[str, str], Tally]]:
+    """Ballot validity, the three gates, weighted scores and ranks (SPEC.md, Elections), and the
+    valid ballots by voter's and candidate's department."""
     if not data.candidates:
-        return {}, {}, 0
+        return {}, {}, 0, {}
     promotion = policy.promotion
     if promotion is None:
         problems.append(
@@ -139,7 +149,7 @@ def elect(
                 Kind.POLICY,
             )
         )
-        return {}, {}, 0
+        return {}, {}, 0, {}
     roster = data.roster
     department_of = {c.id: roster.departments[roster.index(c.id)] for c in data.candidates}  # type: ignore[index]
     headcount = roster.headcount()
@@ -198,7 +208,7 @@ def elect(
             rank=None,
             tied=False,
         )
-    return _rank(results), dict(sorted(void.items())), counted.valid
+    return _rank(results), dict(sorted(void.items())), counted.valid, counted.by_departments
 
 
 def _rank(results: dict[str, CandidateResult]) -> dict[str, CandidateResult]:

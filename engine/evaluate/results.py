@@ -330,6 +330,9 @@ class BallotCount:
     own: dict[str, Tally]
     void: list[tuple[int, str, VoidReason]]
     valid: int
+    # the valid ballots by (voter's department, candidate's department), for the report's look
+    # at departments that elect each other's candidates
+    by_departments: dict[tuple[str, str], Tally] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,7 @@ class Results:
     earlier: YearToDate | None = None  # the earlier months of the year, where ytd(x) is read
     encodings: dict[str, str] = field(default_factory=dict)  # a file read in another than UTF-8
     policy_file: str = ""  # the policy as the outputs name it (a run: relative to its root)
+    votes_between: dict[tuple[str, str], Tally] = field(default_factory=dict)  # see BallotCount
 
     def __post_init__(self) -> None:
         if not self.policy_file:

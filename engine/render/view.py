@@ -11,6 +11,13 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from ..evaluate.patterns import (
+    LENIENT_MARGIN,
+    MUTUAL_MARGIN,
+    Leaning,
+    generous_customers,
+    mutual_elections,
+)
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
 from ..numbers import compared, grouped, percent_str, target_str
 from ..policy.model import LineKind
@@ -230,6 +237,33 @@ def summary_view(results: Results) -> dict[str, Any]:
     }
 
 
+def patterns_view(results: Results) -> dict[str, Any]:
+    """What the department report shows of mutual election and lenient customers (see
+    :mod:`innerpay.evaluate.patterns`): the figures, in words, for the boss."""
+    name = {d.id: d.name for d in results.policy.departments.values()}
+
+    def leaning(x: Leaning) -> str:
+        return (f"{name[x.voters]}'s voters said yes to {name[x.candidates]}'s candidates "
+                f"{percent_str(x.share)} of {x.ballots} ballots, against "
+                f"{percent_str(x.elsewhere)} of {x.elsewhere_ballots} elsewhere")  # fmt: skip
+
+    return {
+        "mutual": [
+            {"pair": f"{name[one.voters]} ↔ {name[one.candidates]}",
+             "figures": f"{leaning(one)}; {leaning(two)}", "period": str(results.period)}
+            for one, two in mutual_elections(results)
+        ],
+        "generous": [
+            {"customer": name[g.customer],
+             "figures": "; ".join(f"{period}: {percent_str(own)} against {percent_str(rest)}"
+                                  for period, own, rest in g.periods)}
+            for g in generous_customers(results)
+        ],
+        "mutual_margin": percent_str(MUTUAL_MARGIN, 0),
+        "lenient_margin": percent_str(LENIENT_MARGIN, 0),
+    }  # fmt: skip
+
+
 def view(results: Results) -> dict[str, Any]:
     """Everything the department and promotion templates show, formatted."""
     policy = results.policy
@@ -302,6 +336,7 @@ def view(results: Results) -> dict[str, Any]:
         smallest = policy.promotion.min_voters_shown if policy.promotion else 0
         positions.setdefault(c.position, []).append(_candidate_view(c, rivals, smallest))
     return {
+        "patterns": patterns_view(results),
         "summary": summary_view(results),
         "checks": _checks_view(results),
         "provenance": provenance(results),
