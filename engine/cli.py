@@ -434,15 +434,20 @@ def diff(
     finish([d for d in problems if d.is_error])
     options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
     sides: list[Computed] = []
-    for spec in (base, head):
+    for side, spec in (("base", base), ("head", head)):
         policy, found = load_version(spec, policy_set, policies)
         finish([d for d in found if d.is_error])
         assert policy is not None
         if sides and sides[0].policy is not None and reads_alike(sides[0].policy, policy):
-            computed = recompute(sides[0], policy)  # the data read once serves both
+            computed = recompute(sides[0], policy, reads=True)  # the data read once serves both
         else:
-            computed = compute_results(period, options, policy_set, policy, with_arrears=False)
-        finish([d for d in computed.diagnostics if d.is_error])
+            computed = compute_results(period, options, policy_set, policy, with_arrears=False,
+                                       reads=True)  # fmt: skip
+        errors = [d for d in computed.diagnostics if d.is_error]
+        if errors:  # say which side cannot compute the period, before why
+            click.echo(f"diff: the {side} version {policy.version} ({spec}) cannot compute "
+                       f"{period}:", err=True)  # fmt: skip
+        finish(errors)
         assert computed.results is not None
         sides.append(computed)
     assert sides[0].results is not None and sides[1].results is not None

@@ -155,12 +155,14 @@ def reads_alike(one: Policy, other: Policy) -> bool:
     return reading(one) == reading(other)
 
 
-def recompute(computed: Computed, policy: Policy) -> Computed:
+def recompute(computed: Computed, policy: Policy, reads: bool = False) -> Computed:
     """The period of ``computed`` evaluated under another version that reads its data alike
     (:func:`reads_alike`): nothing read again."""
     assert computed.results is not None and computed.data is not None
     earlier = computed.results.earlier  # the earlier months are as paid, whatever the version
-    results, problems = evaluate(policy, computed.data, computed.history, earlier=earlier)
+    results, problems = evaluate(
+        policy, computed.data, computed.history, earlier=earlier, reads=reads
+    )
     if results is not None:
         results = replace(results, inputs=computed.results.inputs)
     return Computed(
@@ -177,6 +179,7 @@ def compute_results(
     progress: Progress = quietly,
     earlier: YearToDate | None = None,
     lint: bool = False,
+    reads: bool = False,
 ) -> Computed:
     """Load and evaluate one period; no output is written.
 
@@ -244,7 +247,7 @@ def compute_results(
     if has_errors(problems):
         return Computed(None, problems)
     results, found = evaluate(
-        policy, data, history, arrears, progress=progress, earlier=earlier, lint=lint
+        policy, data, history, arrears, progress=progress, earlier=earlier, lint=lint, reads=reads
     )
     problems += found
     if lint and results is not None:

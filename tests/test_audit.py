@@ -139,21 +139,25 @@ def test_diff_deltas_add_up_to_the_totals(company: Path) -> None:
     assert earnings == Decimal(diff["company"]["delta_gross"]) != 0
     assert deductions == Decimal(diff["company"]["delta_deductions"])
     assert diff["policy_changes"] == [
-        {"kind": "parameter", "key": "bonus_ratio", "base": "0.30", "head": "0.35"},
+        {"kind": "parameter", "key": "bonus_ratio", "base": "0.30", "head": "0.35",
+         "where": "policies/2024-05.yaml:11"},
         {
             "kind": "parameter",
             "key": "performance_factor",
             "base": "[[0.00, 0.50], [0.80, 0.80], [0.90, 1.00], [0.95, 1.20]]",
             "head": "[[0.00, 0.50], [0.80, 0.80], [0.90, 1.00], [0.95, 1.15], [0.98, 1.30]]",
+            "where": "policies/2024-05.yaml:18",
         },
-        {"kind": "parameter", "key": "team_award_amount", "base": None, "head": "300"},
+        {"kind": "parameter", "key": "team_award_amount", "base": None, "head": "300",
+         "where": "policies/2024-05.yaml:15"},
         {
             "kind": "line",
             "key": "team_award",
             "base": None,
             "head": "earning: prorate(team_award_amount) when has_customer and target_met",
+            "where": "policies/2024-05.yaml:95",
         },
-    ]
+    ]  # fmt: skip
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -276,8 +280,9 @@ def test_diff_shows_who_gains_or_loses_eligibility(company: Path) -> None:
     assert ran.code == 1
     diff = json.loads(ran.stdout)
     assert diff["policy_changes"] == [
-        {"kind": "promotion", "key": "gate B customer min_share", "base": "0.50", "head": "0.70"}
-    ]
+        {"kind": "promotion", "key": "gate B customer min_share", "base": "0.50", "head": "0.70",
+         "where": "stricter.yaml:111"}
+    ]  # fmt: skip
     assert diff["lines"] == []
     assert diff["promotion"] == [
         {"candidate": "E014", "what": "eligible", "base": True, "head": False},

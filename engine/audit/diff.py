@@ -16,13 +16,16 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from ..data import columns
 from ..evaluate.results import Results
 from ..formulas import StepTable, kernels
+from ..formulas.parse import BandTable, FormulaError
+from ..formulas.values import band as values_band
+from ..formulas.values import step as values_step
 from ..formulas.vectors import Rows, Vector
 from ..numbers import ZERO, money_str
 from ..policy.model import Policy
@@ -41,13 +44,15 @@ class Change:
     head: str | None
     names: frozenset[str] = field(default=frozenset(), compare=False)  # names it changes
     department: str | None = None  # a change to one department's appraisal only
+    where: str = field(default="", compare=False)  # file:line of the change (the head's)
 
     def __str__(self) -> str:
+        at = f" ({self.where})" if self.where else ""
         if self.base is None:
-            return f"{self.kind} {self.key} added: {self.head}"
+            return f"{self.kind} {self.key} added: {self.head}{at}"
         if self.head is None:
-            return f"{self.kind} {self.key} removed (was {self.base})"
-        return f"{self.kind} {self.key}: {self.base} → {self.head}"
+            return f"{self.kind} {self.key} removed (was {self.base}){at}"
+        return f"{self.kind} {self.key}: {self.base} → {self.head}{at}"
 
 
 def _text(value: Any) -> str:
@@ -73,8 +78,48 @@ def _compare(
     return changes
 
 
+def _located(changes: list[Change], base: Policy, head: Policy) -> list[Change]:
+    """Each change with the file:line where it is written (the head's; a removal: the base's)."""
+
+    def path(change: Change) -> tuple[Any, ...]:
+        if change.kind == "parameter":
+            return ("parameters", change.key)
+        if change.kind == "line":
+            for policy in (head, base):
+                at = [i for i, x in enumerate(policy.lines) if x.id == change.key]
+                if at:
+                    return ("pay", "lines", at[0])
+        if change.kind == "metric":
+            return ("metrics", change.key)
+        if change.kind == "customer" and change.department:
+            return ("departments", change.department, "customers")
+        if change.kind == "promotion":
+            words = change.key.split()  # "gate B customer min_share", "weight own_vote"
+            if words[0] == "weight":
+                return ("promotion", "weights", words[1])
+            gate = {"A": "metric", "B": "customer_vote", "C": "own_vote"}[words[1]]
+            return ("promotion", "gates", gate, words[-1])
+        if change.kind == "review":
+            return ("review", change.key)
+        if change.kind == "rounding":
+            return ("rounding",)
+        return ()
+
+    located = []
+    for change in changes:
+        policy = base if change.head is None else head
+        where = policy.doc.key_at(path(change)) if path(change) else None
+        text = f"{where.file}:{where.line}" if where is not None and where.line else ""
+        located.append(replace(change, where=text))
+    return located
+
+
 def policy_changes(base: Policy, head: Policy) -> list[Change]:
-    """Every difference that can change a result, key by key."""
+    """Every difference that can change a result, key by key, each with its file:line."""
+    return _located(_changes(base, head), base, head)
+
+
+def _changes(base: Policy, head: Policy) -> list[Change]:
     changes = _compare("parameter", dict(base.parameters), dict(head.parameters))
     changes += _compare("rounding", {"rounding": base.rounding}, {"rounding": head.rounding},
                         lambda _k: frozenset({"*"}))  # fmt: skip
@@ -165,7 +210,8 @@ def _reads(policy: Policy, line_id: str) -> frozenset[str]:
 def causes(
     line_id: str, department: str, changes: list[Change], base: Policy, head: Policy
 ) -> list[Change]:
-    """The changes a line of an employee of ``department`` depends on, directly or through lines."""
+    """The changes a line of an employee of ``department`` may depend on, by what its formulas
+    name, directly or through lines (where what each employee read is not known)."""
     found: dict[tuple[str, str], Change] = {}
     seen: set[str] = set()
     pending = [line_id]
@@ -183,6 +229,65 @@ def causes(
                 found[(change.kind, change.key)] = change
         pending += [n for n in names if n in base.lines_by_id or n in head.lines_by_id]
     return sorted(found.values(), key=lambda c: (c.kind, c.key))
+
+
+def read_masks(
+    changes: list[Change], policy: Policy, reads: dict[str, dict[str, int]], size: int
+) -> dict[str, list[int]]:
+    """Per pay line, per change: the rows whose evaluation of the line read what the change
+    changes (a bit per row), directly or through a line it read on that row; a change to the
+    line itself, or to the rounding, every row."""
+    every = (1 << size) - 1
+    masks: dict[str, list[int]] = {}
+    for line in policy.evaluation_order:
+        read = reads.get(line.id, {})
+        made = []
+        for k, change in enumerate(changes):
+            if (change.kind == "line" and change.key == line.id) or "*" in change.names:
+                made.append(every)
+                continue
+            mask = 0
+            for name in change.names:
+                mask |= read.get(name, 0)
+            for name, rows in read.items():
+                if name in masks:  # an earlier line, read on these rows
+                    mask |= rows & masks[name][k]
+            made.append(mask)
+        masks[line.id] = made
+    return masks
+
+
+def _same_step(change: Change, base: Results, head: Results, department: str) -> bool:
+    """Whether a changed step or band table gives a department's employees what it gave them
+    before, where the table is read at the department's score or a metric (the row each side's
+    value reaches has the same value): then it is not what changed their pay."""
+    tables = (base.policy.parameters.get(change.key), head.policy.parameters.get(change.key))
+    if not all(isinstance(t, StepTable | BandTable) for t in tables):
+        return False
+    calls = [args for policy in (base.policy, head.policy) for line in policy.lines
+             for formula in line.formulas for fn, _, args in formula.calls
+             if fn in ("step", "band") and getattr(args[0], "id", None) == change.key]  # fmt: skip
+    if not calls:
+        return False
+    for args in calls:
+        name = getattr(args[1], "id", None)
+        values = []
+        for side, table in zip((base, head), tables, strict=True):
+            result = side.departments.get(department)
+            at = None if result is None else (
+                result.score if name == "score"
+                else result.metrics[name].value if name in result.metrics else None)  # fmt: skip
+            if at is None:
+                return False  # read at something else: each employee's own value
+            column = getattr(args[2], "value", "") if len(args) > 2 else ""
+            try:
+                values.append(values_step(table, at) if isinstance(table, StepTable)
+                              else values_band(table, at, column))  # fmt: skip
+            except FormulaError:
+                return False
+        if values[0] != values[1]:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -235,10 +340,27 @@ def _differing(base: Vector | None, head: Vector | None, size: int) -> list[int]
     return columns.true_rows(kernels.operator(ast.NotEq, [base, head], size))
 
 
+def _masks(
+    changes: list[Change], base: Results, head: Results, size: int
+) -> dict[str, list[int]] | None:
+    """What each side's evaluation read, per line and change, both sides' together (None where
+    the results did not keep what was read: the changes are then those the formulas name)."""
+    b_reads, h_reads = base.employees.reads, head.employees.reads
+    if b_reads is None or h_reads is None:
+        return None
+    one = read_masks(changes, base.policy, b_reads, size)
+    two = read_masks(changes, head.policy, h_reads, size)
+    return {line: [a | b for a, b in zip(one.get(line, [0] * len(changes)),
+                                         two.get(line, [0] * len(changes)), strict=True)]
+            for line in set(one) | set(two)}  # fmt: skip
+
+
 def diff_results(base: Results, head: Results) -> Diff:
     """Compare two results of the same period and data: each line, gross, deductions and net
     over whole columns (the two sides pay the same employees: the same data, each row valid
-    under both versions, or the run would have stopped)."""
+    under both versions, or the run would have stopped).  A delta names the changes that
+    employee's evaluation read (where the results kept what was read), not a changed step
+    table that gives their department what it gave before, and a delta of 0.00 is not one."""
     changes = policy_changes(base.policy, head.policy)
     b_pay, h_pay = base.employees, head.employees
     roster = b_pay.roster
@@ -268,17 +390,35 @@ def diff_results(base: Results, head: Results) -> Diff:
             strict=True,
         )
     }
-    because: dict[tuple[str, str], tuple[str, ...]] = {}
+    masks = _masks(changes, base, head, size)
+    same: dict[tuple[str, str], bool] = {}  # (table, department): the table changed nothing
+    named: dict[tuple[str, str], list[Change]] = {}  # (line, department): without masks
     lines: list[LineDelta] = []
     for row, place, b_value, h_value in found:
+        if (b_value or ZERO) == (h_value or ZERO):
+            continue  # a line on one side only, 0.00 on the other: no change to show
         line_id = order[place]
         emp_id, name, department = who[row]
-        key = (line_id, department)
-        if key not in because:
-            causing = causes(line_id, department, changes, base.policy, head.policy)
-            because[key] = tuple(str(c) for c in causing)
+        causing = []
+        for i, change in enumerate(changes):
+            if change.department is not None and change.department != department:
+                continue
+            if masks is None:
+                if (line_id, department) not in named:
+                    named[(line_id, department)] = causes(line_id, department, changes,
+                                                          base.policy, head.policy)  # fmt: skip
+                hit = change in named[(line_id, department)]
+            else:
+                hit = bool(masks.get(line_id, [0] * len(changes))[i] >> row & 1)
+            if hit and change.kind == "parameter":
+                key = (change.key, department)
+                if key not in same:
+                    same[key] = _same_step(change, base, head, department)
+                hit = not same[key]
+            if hit:
+                causing.append(str(change))
         lines.append(LineDelta(emp_id, name, department, line_id, kinds[line_id], b_value,
-                               h_value, because[key]))  # fmt: skip
+                               h_value, tuple(causing)))  # fmt: skip
     departments = roster.columns["department"]
     net_changed = kernels.operator(ast.NotEq, [b_pay.net, h_pay.net], size)
     changed = columns.count_where(departments, net_changed)
@@ -355,7 +495,8 @@ def to_dict(d: Diff) -> dict[str, Any]:
         "base": d.base,
         "head": d.head,
         "policy_changes": [
-            {"kind": c.kind, "key": c.key, "base": c.base, "head": c.head} for c in d.changes
+            {"kind": c.kind, "key": c.key, "base": c.base, "head": c.head, "where": c.where}
+            for c in d.changes
         ],
         "lines": [
             {

@@ -48,6 +48,7 @@ def evaluate(
     progress: Progress = quietly,
     earlier: YearToDate | None = None,
     lint: bool = False,
+    reads: bool = False,
 ) -> tuple[Results | None, list[Diagnostic]]:
     """Compute one period: departments, pay, elections.  Pure: reads only its arguments.
 
@@ -55,7 +56,8 @@ def evaluate(
     on the slip of its employee.  ``given`` metric values are for policy test cases (see
     :func:`~innerpay.evaluate.appraise.appraise`).  ``earlier`` holds the earlier months of the
     year, for a policy that reads ``ytd(x)`` (see :mod:`innerpay.evaluate.earlier`).  ``lint``
-    adds the warnings of `validate --period` about the tables (see :func:`~.pay.one_row_reached`).
+    adds the warnings of `validate --period` about the tables (see :func:`~.pay.one_row_reached`);
+    ``reads`` keeps the names each employee's lines read (``employees.reads``, for `diff`).
     """
     del progress  # paying is over whole columns: no step long enough to show
     problems: list[Diagnostic] = []
@@ -66,7 +68,7 @@ def evaluate(
         )
         if has_errors(problems):
             return None, problems
-        payroll, failed = pay(policy, data, appraisals, arrears, earlier, lint)
+        payroll, failed = pay(policy, data, appraisals, arrears, earlier, lint, reads)
         problems += failed
         scores = {d: r.score for d, r in found.items()}
         candidates, void, valid, between = elect(policy, data, scores, problems)

@@ -163,12 +163,15 @@ def pay_lines(
     policy: Policy,
     names: Names,
     traces: dict[str, list[tuple[str, Any]]] | None = None,
+    reads: dict[str, dict[str, int]] | None = None,
 ) -> tuple[dict[str, LineColumn], dict[str, Vector], list[Failure], Batch]:
     """Every pay line of every employee of ``names``' roster, in dependency order: each line's
     rounded amounts and whether it applies, each line's exact values (for `explain`), every
     failure, and the batch (every line a column of it, for the checks).  With ``traces``, each
     line's list receives the names its formulas read on the first row (for `explain`): only
-    what was evaluated, so short-circuited branches stay out."""
+    what was evaluated, so short-circuited branches stay out.  With ``reads``, each line's dict
+    receives every name its formulas read, with the rows it read it on (a bit per row: for
+    `diff`, which change an employee's evaluation actually read)."""
     size = names.size
     batch = Batch(size, names)
     made: dict[str, LineColumn] = {}
@@ -178,6 +181,8 @@ def pay_lines(
         what = f"pay line '{line.id}'"
         if traces is not None:
             batch.trace = traces.setdefault(line.id, [])
+        if reads is not None:
+            batch.reads = reads.setdefault(line.id, {})
         if line.when is None:
             yes, no, bad = Rows.every(size), Rows(size, 0, None, []), Rows(size, 0, None, [])
         else:
@@ -202,7 +207,7 @@ def pay_lines(
         applies = assemble(size, [(yes, Const(True, yes.count)), (no, Const(False, no.count)),
                                   (bad, Const(False, bad.count))])  # fmt: skip
         made[line.id] = LineColumn(rounded, names.columnar(applies))
-    batch.trace = None
+    batch.trace = batch.reads = None
     return {line.id: made[line.id] for line in policy.lines}, exact, failures, batch
 
 
@@ -361,6 +366,7 @@ def pay(
     arrears: tuple[Arrear, ...] = (),
     earlier: YearToDate | None = None,
     lint: bool = False,
+    reads: bool = False,
 ) -> tuple[Payroll, list[Diagnostic]]:
     """Every employee's pay lines, adjustments, arrears, totals and checks (and, with ``lint``,
     the warnings of :func:`one_row_reached`)."""
@@ -373,7 +379,8 @@ def pay(
     }
     more = more_names(policy, data, arrears, earlier)
     names = Names(policy, data.period, roster, departments, more)
-    lines, _, failures, batch = pay_lines(policy, names)
+    read: dict[str, dict[str, int]] | None = {} if reads else None
+    lines, _, failures, batch = pay_lines(policy, names, reads=read)
     size = len(roster)
     adjustments: dict[str, list[Adjustment]] = defaultdict(list)
     for adjustment in data.adjustments:
@@ -410,6 +417,7 @@ def pay(
         {k: tuple(v) for k, v in arrears_of.items()},
         warned,
     )
+    payroll.reads = read
     return payroll, pay_errors(failures, roster) + problems
 
 

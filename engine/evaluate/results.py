@@ -216,6 +216,8 @@ class Payroll(Mapping[str, EmployeeResult]):
         self.adjustments = adjustments  # by employee: the few who have some
         self.arrears = arrears
         self.warnings = warnings or {}  # by employee: the few a check warns about
+        # line → name → the rows that read it (a bit per row), where asked for (`diff`)
+        self.reads: dict[str, dict[str, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.roster)

@@ -40,18 +40,38 @@ class Batch:
         self._columns: dict[str, Vector] = {}
         self.root: Batch = self
         self.trace = trace  # names read (on the first row), for `explain`: set on the root
+        # names read, each with the rows of the root it was read on (a bit per row), for
+        # `diff`: set on the root; a subset knows its rows' places in the root
+        self.reads: dict[str, int] | None = None
+        self._places: list[int] | None = None
+        self._mask: int | None = None
 
     def get(self, name: str, traced: bool = True) -> Vector:
         """The column of ``name``."""
         column = self._columns.get(name)
         if column is None:
             column = self._columns[name] = self._lookup(name)
-        trace = self.root.trace
+        root = self.root
+        trace = root.trace
         if traced and trace is not None and self.size:
             value = column.at(0)
             if type(value) is not Fault:
                 trace.append((name, value))
+        if traced and root.reads is not None and self.size:
+            root.reads[name] = root.reads.get(name, 0) | self.mask()
         return column
+
+    def mask(self) -> int:
+        """The rows of the root this batch holds, a bit per row."""
+        if self._mask is None:
+            if self._places is None:
+                self._mask = (1 << self.size) - 1
+            else:
+                bits = bytearray((self.root.size + 7) // 8)
+                for place in self._places:
+                    bits[place >> 3] |= 1 << (place & 7)
+                self._mask = int.from_bytes(bits, "little")
+        return self._mask
 
     def set(self, name: str, column: Vector) -> None:
         """Give ``name`` a column (a pay line, once computed)."""
@@ -63,6 +83,10 @@ class Batch:
             return self
         sub = Batch(rows.count, lambda name: self.get(name, traced=False).take(rows))
         sub.root = self.root
+        if self.root.reads is not None:
+            places = self._places
+            sub._places = [places[k] for k in rows.positions()] if places is not None \
+                else rows.positions()  # fmt: skip
         return sub
 
 
