@@ -24,7 +24,7 @@ from . import process
 from .audit.diff import DIFF_FORMATS, diff_results, render_diff
 from .audit.explain import explain as explain_employee
 from .audit.explain import render_text as render_explanation
-from .audit.ledger import close_period, read_ledger
+from .audit.ledger import close_period, ledger_path, read_ledger
 from .audit.verify import verify_run
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
@@ -268,6 +268,12 @@ def periods_of(files: tuple[str, ...], data: str) -> set[Period]:
 )
 @encoding_option
 @click.option(
+    "--draft",
+    is_flag=True,
+    help="Compute a closed period again, into <out>/<period>-draft, every output marked as a "
+    "draft that pays nobody (the paid run is never overwritten).",
+)
+@click.option(
     "--csv-encoding",
     type=click.Choice(CSV_ENCODINGS),
     default=CSV_ENCODINGS[0],
@@ -285,6 +291,7 @@ def compute(
     formats: tuple[str, ...],
     templates: str | None,
     encoding: str,
+    draft: bool,
     csv_encoding: str,
     strict: bool,
 ) -> None:
@@ -302,6 +309,7 @@ def compute(
         encoding=encoding,
         strict=strict,
         csv_encoding=csv_encoding,
+        draft=draft,
     )
     results, diagnostics = run_compute(period, options, _progress())
     finish(diagnostics, strict)
@@ -534,27 +542,31 @@ def _user() -> str:
     "--period", required=True, callback=parse_period, metavar="YYYY-MM", help="The period to close."
 )
 @click.option("--out", default="out", show_default=True, metavar="DIR", help="Output folder.")
+@data_option
 @click.option("--by", "closed_by", default=None, help="Who closes it (default: the user name).")
 @guarded
-def close(period: Period, out: str, closed_by: str | None) -> None:
-    """Record a computed period as paid; a closed period is never overwritten.
+def close(period: Period, out: str, data: str | None, closed_by: str | None) -> None:
+    """Record a computed period as paid; a closed period is never computed again (except as a
+    marked draft, compute --draft).
 
-    The ledger is <out>/ledger.json.  A later policy version that changes what a closed period
-    pays is settled as arrears lines (补发 / 扣回) in the next computed period.
+    The ledger is <data>/ledger.json: closing is a record of the company, kept with its data,
+    whatever folder a later run writes to.  A later policy version, or a change to a closed
+    period's data, is settled as arrears lines (补发 / 扣回) in the next computed period.
     """
     if closed_by is not None and not closed_by.strip():
         raise click.BadParameter("say who closes the period", param_hint="--by")
     who = (closed_by or _user()).strip()
     try:
-        problems = close_period(out, period, who)
+        problems = close_period(out, period, who, default_data(data))
     except InnerpayError as exc:
         problems = exc.diagnostics
     finish(problems)
-    entries, _ = read_ledger(out)
+    entries, _ = read_ledger(default_data(data))
     totals = entries[period].totals
     click.echo(f"{period} closed by {who}: {totals['employees']} employees, gross "
                f"{Decimal(totals['gross']):,.2f}, deductions {Decimal(totals['deductions']):,.2f}, "
-               f"net {Decimal(totals['net']):,.2f} (ledger {out}/ledger.json)")  # fmt: skip
+               f"net {Decimal(totals['net']):,.2f} (ledger "
+               f"{ledger_path(default_data(data))})")  # fmt: skip
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .audit.ledger import arrears_for, refuse_closed, unpaid_arrears
+from .audit.ledger import arrears_for, read_ledger, refuse_closed, unpaid_arrears
 from .data import PeriodData, load_period, load_tables
 from .data.lint import departments_without_employees, text_literals
 from .data.tables import AUTO
@@ -46,6 +46,11 @@ class RunOptions:
     strict: bool = False
     csv_encoding: str = CSV_ENCODINGS[0]  # payroll.csv's
     root: str = "."  # what the manifest's paths are relative to (verify: where the run was)
+    draft: bool = False  # a closed period computed again: <out>/<period>-draft, marked
+
+    def folder_name(self, period: Period) -> str:
+        """The run's folder in ``out``: the period, or ``<period>-draft`` for a draft."""
+        return f"{period}-draft" if self.draft else str(period)
 
     def key(self, path: str) -> str:
         """A file as the manifest names it: relative to :attr:`root`, however it was spelled
@@ -223,7 +228,7 @@ def compute_results(
             return again.results, again.diagnostics
 
         arrears, closed_inputs, found = arrears_for(
-            period, options.out, policies, recompute, options.data, policies.earlier_names
+            period, options.data, policies, recompute, policies.earlier_names
         )
         problems += found
         read |= closed_inputs
@@ -312,7 +317,7 @@ def manifest(
         key if key.startswith("innerpay:") else options.key(key): sha
         for key, sha in template_sha256(options.templates).items()
     }}  # fmt: skip
-    folder = os.path.join(options.out, str(results.period))
+    folder = output_folder(options, results.period)
     data: dict[str, Any] = {
         "innerpay": __version__,
         "period": str(results.period),
@@ -335,6 +340,7 @@ def manifest(
         "root": input_key(options.root, folder),
         "git_commit": git_commit(options.policies),
         "git_clean": git_clean(options.policies),
+        **({"draft": True} if options.draft else {}),
         "policies": dict(sorted(policy_files.items())),
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
         "outputs": dict(sorted(outputs.items())),
@@ -353,6 +359,12 @@ def manifest(
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def carries_arrears(options: RunOptions, period: Period) -> bool:
+    """Whether a run of ``period`` carries the arrears of the closed periods before it: not a
+    draft of a closed period (the next open period carries them)."""
+    return not (options.draft and period in read_ledger(options.data)[0])
+
+
 def run_compute(
     period: Period, options: RunOptions, progress: Progress = quietly
 ) -> tuple[Results | None, list[Diagnostic]]:
@@ -365,13 +377,17 @@ def run_compute(
     early = os.path.isdir(options.out)
     try:
         with locked(options.out) if early else contextlib.nullcontext():
-            refused = refuse_closed(options.out, period)
+            refused = refuse_closed(options.data, period, options.draft)
             if refused:
                 return None, refused
-            computed = compute_results(period, options, progress=progress)
+            computed = compute_results(
+                period, options, progress=progress, with_arrears=carries_arrears(options, period)
+            )
             if computed.results is None:
                 return None, computed.diagnostics
             results = computed.results
+            if options.draft:
+                results = replace(results, draft=True)
             # each made as the one before is written: a run holds one output at a time
             files = run_files(
                 results, options.formats, options.templates, progress, options.csv_encoding
@@ -380,7 +396,7 @@ def run_compute(
                 try:
                     write_run(
                         options.out,
-                        str(period),
+                        options.folder_name(period),
                         files,
                         lambda outputs: manifest(
                             results, outputs, options, computed.chart_inputs, computed.policy_files
@@ -396,8 +412,8 @@ def run_compute(
 
 
 def output_folder(options: RunOptions, period: Period) -> str:
-    """``<out>/<period>``."""
-    return os.path.join(options.out, str(period))
+    """``<out>/<period>`` (a draft: ``<out>/<period>-draft``)."""
+    return os.path.join(options.out, options.folder_name(period))
 
 
 __all__ = ["Kind", "RunOptions", "compute_results", "run_compute"]

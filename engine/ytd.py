@@ -21,7 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .audit.ledger import closed_summary, read_ledger
+from .audit.ledger import closed_summary, ledger_path, read_ledger
 from .data.period import period_folder
 from .data.reading import find_table, read_table
 from .data.tables import data_error
@@ -179,7 +179,7 @@ def year_to_date(
     if has_errors(problems):
         return None, problems
     months: list[Month] = [opening] if opening is not None else []
-    ledger, found = read_ledger(out)
+    ledger, found = read_ledger(data_dir)
     problems += found
     month = opening.through.next() if opening is not None and opening.through else Period(
         period.year, 1)  # fmt: skip
@@ -216,7 +216,7 @@ def _earlier(
 ) -> tuple[Month | None, list[Diagnostic]]:
     """One earlier month: as closed, or computed; None when neither can be."""
     if month in ledger:
-        path = os.path.join(out, str(month), "results.json")
+        path = os.path.join(ledger[month].run(data_dir), "results.json")
         return closed_month(path, month, policies, policies.earlier_names)
     if not os.path.isdir(period_folder(data_dir, month)) or policies.in_force(month) is None:
         return None, []
@@ -230,7 +230,8 @@ def _not_found(month: Period, period: Period, data_dir: str, out: str) -> Diagno
     opening = os.path.join(data_dir, f"{opening_name(period.year)}.csv")
     return data_error(
         Source(period_folder(data_dir, month)),
-        f"year to date of {period} needs {month}: it is not closed in {out}, it has no data "
+        f"year to date of {period} needs {month}: it is not closed (in {ledger_path(data_dir)}), "
+        f"it has no data "
         f"folder (or no policy version in force), and no opening balances ({opening}) cover it",
     )
 

@@ -29,9 +29,10 @@ def test_close_records_the_period_and_compute_then_refuses(company: Path) -> Non
     assert (ran.code, ran.stdout) == (
         0,
         "2024-05 closed by 韩梅 Han Mei: 31 employees, gross 455,176.17, deductions 56,037.77, "
-        "net 399,138.40 (ledger out/ledger.json)\n",
+        "net 399,138.40 (ledger fixtures/ledger.json)\n",
     )
-    ledger = json.loads((company / "out" / "ledger.json").read_text(encoding="utf-8"))
+    # the ledger is the company's, kept with its data, and names the paid run's folder
+    ledger = json.loads((company / "fixtures" / "ledger.json").read_text(encoding="utf-8"))
     manifest = (company / "out" / "2024-05" / "manifest.json").read_bytes()
 
     assert ledger == {
@@ -47,6 +48,7 @@ def test_close_records_the_period_and_compute_then_refuses(company: Path) -> Non
                     "deductions": "56037.77",
                     "net": "399138.40",
                 },
+                "folder": "../out/2024-05",
             }
         },
     }
@@ -54,14 +56,32 @@ def test_close_records_the_period_and_compute_then_refuses(company: Path) -> Non
     ran = run_cli(["compute", "--period", "2024-05"])
     assert ran.code == 5
     assert ran.stderr == (
-        "out/ledger.json: error: period 2024-05 is closed (paid; closed by 韩梅 Han Mei) and is never "
-        "overwritten; a correction goes into the next period as arrears\n"
+        "fixtures/ledger.json: error: period 2024-05 is closed (paid; closed by 韩梅 Han Mei; the "
+        "paid run is out/2024-05) and is never computed again; a correction goes into the next "
+        "period as arrears (compute --draft writes a marked draft beside it)\n"
     )
     assert files_of(company / "out" / "2024-05") == before
+    # closing is not per output folder: another folder is refused alike
+    ran = run_cli(["compute", "--period", "2024-05", "--out", "elsewhere"])
+    assert ran.code == 5 and not (company / "elsewhere" / "2024-05").exists()
+    # a draft is written beside the paid run, marked in every output, and verifies
+    ran = run_cli(["compute", "--period", "2024-05", "--draft"])
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.endswith("→ out/2024-05-draft\n")
+    draft = company / "out" / "2024-05-draft"
+    mark = "DRAFT: 2024-05 is closed; this is a recomputation, not the paid run, and it pays nobody"
+    for name in ("departments.md", "promotion.html", "payroll-summary.md", "payslips/E001.md"):
+        assert mark in (draft / name).read_text(encoding="utf-8"), name
+    assert json.loads((draft / "results.json").read_text(encoding="utf-8"))["draft"] is True
+    assert json.loads((draft / "manifest.json").read_text(encoding="utf-8"))["draft"] is True
+    assert files_of(company / "out" / "2024-05") == before
+    assert run_cli(["verify", "out/2024-05-draft"]).code == 0
+    ran = run_cli(["close", "--period", "2024-05", "--out", "out"])
+    assert ran.code == 5  # already closed; and a draft is never what is closed
     again = run_cli(["close", "--period", "2024-05"])
     assert (again.code, again.stderr) == (
         5,
-        "out/ledger.json: error: period 2024-05 is already closed (by 韩梅 Han Mei)\n",
+        "fixtures/ledger.json: error: period 2024-05 is already closed (by 韩梅 Han Mei)\n",
     )
 
 
@@ -109,11 +129,11 @@ def test_arrears_for_a_retroactive_version(company: Path, snapshot: SnapshotAsse
     paid = {p: results(company, p) for p in ("2024-05", "2024-06")}
 
     add_retroactive_version(company)
-    # What the closed periods would pay now: compute them elsewhere, with no ledger.
+    # What the closed periods would pay now: drafts of them (the paid runs untouched).
     for period in ("2024-05", "2024-06"):
-        assert run_cli(["compute", "--period", period, "--out", "now"]).code == 0
+        assert run_cli(["compute", "--period", period, "--out", "now", "--draft"]).code == 0
     due = {
-        p: json.loads((company / "now" / p / "results.json").read_text(encoding="utf-8"))
+        p: json.loads((company / "now" / f"{p}-draft" / "results.json").read_text("utf-8"))
         for p in ("2024-05", "2024-06")
     }
     ran = run_cli(["compute", "--period", "2024-07"])
@@ -179,3 +199,23 @@ def test_close_by_nobody_is_refused(company: Path) -> None:
     ran = run_cli(["close", "--period", "2024-05", "--by", "  "])
     assert ran.code == 2 and "say who closes the period" in ran.stderr
     assert not (company / "out" / "ledger.json").exists()
+
+
+def test_a_closed_periods_data_changed_is_arrears_naming_the_change(company: Path) -> None:
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    assert run_cli(["close", "--period", "2024-05"]).code == 0
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    employees.write_text(employees.read_text(encoding="utf-8").replace(
+        "E001,王强 Wang Qiang,sales,manager,22000.00", "E001,王强 Wang Qiang,sales,manager,23000.00"),
+        encoding="utf-8")  # fmt: skip
+    # computed into another folder: the ledger is the company's, not the output folder's
+    ran = run_cli(["compute", "--period", "2024-06", "--out", "elsewhere"])
+    assert ran.code == 0, ran.stderr
+    assert "the data of closed period 2024-05 changed since it was closed" in ran.stderr
+    june = json.loads((company / "elsewhere" / "2024-06" / "results.json").read_text("utf-8"))
+    (arrear,) = june["employees"]["E001"]["arrears"]
+    assert (arrear["period"], arrear["kind"]) == ("2024-05", "earning")
+    assert arrear["because"] == "data changed: fixtures/2024-05/employees.csv"
+    slip = (company / "elsewhere" / "2024-06" / "payslips" / "E001.md").read_text("utf-8")
+    assert "(data changed: fixtures/2024-05/employees.csv)" in slip
+    assert [e for e, x in june["employees"].items() if x["arrears"]] == ["E001"]

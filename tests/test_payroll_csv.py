@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,10 +86,12 @@ def test_a_closed_months_payroll_csv_is_read_in_its_own_encoding(
     # Year to date reads a closed month from its payroll.csv: the same February whichever
     # encoding January's was written in.
     working_copy(ROOT / "examples" / "cn-payroll", ("policies", "data"), tmp_path, monkeypatch)
-    for out, encoding in (("plain", "utf-8-sig"), ("other", option)):
-        compute = ["compute", "--data", "data", "--out", out, "--csv-encoding", encoding]
+    shutil.copytree(tmp_path / "data", tmp_path / "again")  # a second company, to close again
+    for data, out, encoding in (("data", "plain", "utf-8-sig"), ("again", "other", option)):
+        compute = ["compute", "--data", data, "--out", out, "--csv-encoding", encoding]
         assert run_cli([*compute, "--period", "2024-01"]).code == 0
-        assert run_cli(["close", "--period", "2024-01", "--out", out, "--by", "hr"]).code == 0
+        closing = ["close", "--period", "2024-01", "--data", data, "--out", out, "--by", "hr"]
+        assert run_cli(closing).code == 0
         ran = run_cli([*compute, "--period", "2024-02", "--format", "json"])
         assert ran.code == 0, ran.stderr
     plain, other = (json.loads((tmp_path / out / "2024-02" / "results.json").read_text("utf-8"))

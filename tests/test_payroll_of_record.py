@@ -282,8 +282,8 @@ def test_a_missing_earlier_month_is_an_error_naming_it(example: Path) -> None:
     ran = run_cli(["compute", "--period", "2024-03"])
     assert ran.code == 4
     assert ran.stderr == (
-        "data/2024-02: error: year to date of 2024-03 needs 2024-02: it is not closed in out, it "
-        "has no data folder (or no policy version in force), and no opening balances "
+        "data/2024-02: error: year to date of 2024-03 needs 2024-02: it is not closed (in "
+        "data/ledger.json), it has no data folder (or no policy version in force), and no opening balances "
         "(data/opening-2024.csv) cover it\n"
     )
     assert not (example / "out").exists()

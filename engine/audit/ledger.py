@@ -40,21 +40,28 @@ class Closed:
     version: str
     totals: dict[str, str] = field(default_factory=dict)  # what the closer approved: employees,
     # gross, deductions, net (a ledger written before totals were recorded has none)
+    folder: str = ""  # the paid run's folder, relative to the data folder the ledger is in
+
+    def run(self, data: str) -> str:
+        """The paid run's folder."""
+        return os.path.normpath(os.path.join(data, self.folder))
 
 
-def ledger_path(out: str) -> str:
-    """``<out>/ledger.json``."""
-    return os.path.join(out, LEDGER)
+def ledger_path(data: str) -> str:
+    """``<data>/ledger.json``: closing is a record of the company, kept with its data, not of
+    an output folder."""
+    return os.path.join(data, LEDGER)
 
 
-def read_ledger(out: str) -> tuple[dict[Period, Closed], list[Diagnostic]]:
-    """The closed periods recorded beside the outputs (none when there is no ledger yet)."""
-    path = ledger_path(out)
+def read_ledger(data: str) -> tuple[dict[Period, Closed], list[Diagnostic]]:
+    """The closed periods of the company whose data is in ``data`` (none when there is no
+    ledger yet)."""
+    path = ledger_path(data)
     if not os.path.isfile(path):
         return {}, []
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            recorded = json.load(handle)
         entries = {
             Period.parse(key): Closed(
                 Period.parse(key),
@@ -62,15 +69,16 @@ def read_ledger(out: str) -> tuple[dict[Period, Closed], list[Diagnostic]]:
                 str(v["manifest_sha256"]),
                 str(v["version"]),
                 {str(k): str(x) for k, x in (v.get("totals") or {}).items()},
+                str(v["folder"]),
             )
-            for key, v in data["closed"].items()
+            for key, v in recorded["closed"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
         return {}, [error(Source(path), f"the ledger cannot be read: {exc}", Kind.CONTROL)]
     return entries, []
 
 
-def _write_ledger(out: str, entries: dict[Period, Closed]) -> None:
+def _write_ledger(data_dir: str, entries: dict[Period, Closed]) -> None:
     data = {
         "innerpay_ledger": LEDGER_FORMAT,
         "closed": {
@@ -79,11 +87,12 @@ def _write_ledger(out: str, entries: dict[Period, Closed]) -> None:
                 "manifest_sha256": c.manifest_sha256,
                 "version": c.version,
                 **({"totals": c.totals} if c.totals else {}),
+                "folder": c.folder,
             }
             for p, c in sorted(entries.items())
         },
     }
-    path = ledger_path(out)
+    path = ledger_path(data_dir)
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -92,19 +101,21 @@ def _write_ledger(out: str, entries: dict[Period, Closed]) -> None:
     os.replace(temporary, path)
 
 
-def refuse_closed(out: str, period: Period) -> list[Diagnostic]:
-    """An error (exit 5) when ``period`` is closed: a paid period is never overwritten."""
-    entries, problems = read_ledger(out)
-    if problems:
+def refuse_closed(data: str, period: Period, draft: bool = False) -> list[Diagnostic]:
+    """An error (exit 5) when ``period`` is closed, into whatever folder it would be computed:
+    a paid period is recomputed only as a draft, which never overwrites the paid run."""
+    entries, problems = read_ledger(data)
+    if problems or draft:
         return problems
     closed = entries.get(period)
     if closed is None:
         return []
     return [
         error(
-            Source(ledger_path(out)),
-            f"period {period} is closed (paid; closed by {closed.closed_by}) and is never "
-            "overwritten; a correction goes into the next period as arrears",
+            Source(ledger_path(data)),
+            f"period {period} is closed (paid; closed by {closed.closed_by}; the paid run is "
+            f"{closed.run(data)}) and is never computed again; a correction goes into the next "
+            "period as arrears (compute --draft writes a marked draft beside it)",
             Kind.CONTROL,
         )
     ]
@@ -230,7 +241,7 @@ def summary_from_payroll_csv(folder: str, wanted: frozenset[str]) -> ClosedResul
                          frozenset(corrected), frozenset(names), amounts)  # fmt: skip
 
 
-def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
+def close_period(out: str, period: Period, closed_by: str, data: str) -> list[Diagnostic]:
     """Record a computed period as paid; its outputs must be exactly what its manifest says."""
     folder = os.path.join(out, str(period))
     manifest_file = os.path.join(folder, "manifest.json")
@@ -268,13 +279,16 @@ def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
                     Kind.CONTROL,
                 )
             ]
-        entries, problems = read_ledger(out)
+        if manifest.get("draft"):
+            return [error(Source(folder), f"{folder} is a draft; a period is closed with its "
+                          "own run (compute it without --draft)", Kind.USAGE)]  # fmt: skip
+        entries, problems = read_ledger(data)
         if problems:
             return problems
         if period in entries:
             return [
                 error(
-                    Source(ledger_path(out)),
+                    Source(ledger_path(data)),
                     f"period {period} is already closed (by {entries[period].closed_by})",
                     Kind.CONTROL,
                 )
@@ -282,10 +296,10 @@ def close_period(out: str, period: Period, closed_by: str) -> list[Diagnostic]:
         with open(os.path.join(folder, "results.json"), encoding="utf-8") as handle:
             stored = json.load(handle)
         totals = {"employees": str(len(stored["employees"])), **stored["totals"]}
-        entries[period] = Closed(
-            period, closed_by, _sha256(manifest_file), str(manifest["policy"]["version"]), totals
-        )
-        _write_ledger(out, entries)
+        entries[period] = Closed(period, closed_by, _sha256(manifest_file),
+                                 str(manifest["policy"]["version"]), totals,
+                                 os.path.relpath(folder, data))  # fmt: skip
+        _write_ledger(data, entries)
     return []
 
 
@@ -320,15 +334,15 @@ def _own_net(employee: dict[str, Any], settled: dict[str, LineKind]) -> Decimal:
     return Decimal(employee["net"]) - carried - _of_settled(employee["lines"], settled)
 
 
-def data_changed(out: str, period: Period, data_dir: str) -> list[str]:
+def data_changed(run: str, period: Period, data_dir: str) -> list[str]:
     """The files of a closed period's own data folder that changed (or went) since it was
-    computed, by its manifest."""
-    run = os.path.join(out, str(period))
+    computed, by the manifest of its paid run (in the folder ``run``)."""
     try:
         with open(os.path.join(run, "manifest.json"), encoding="utf-8") as handle:
             recorded = json.load(handle)
         inputs = recorded["inputs"]
-        root = os.path.join(run, recorded["root"]) if "root" in recorded else "."
+        root = os.path.normpath(os.path.join(run, recorded["root"])) if "root" in recorded \
+            else "."  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return []
     folder = input_key(os.path.join(data_dir, str(period)), root)
@@ -336,7 +350,7 @@ def data_changed(out: str, period: Period, data_dir: str) -> list[str]:
     for name, sha in sorted(inputs.items()):
         if os.path.dirname(os.path.normpath(name)) != folder:
             continue
-        path = os.path.join(root, name)
+        path = os.path.normpath(os.path.join(root, name))
         if not os.path.isfile(path) or _sha256(path) != sha:
             changed.append(path)
     return changed
@@ -350,13 +364,16 @@ def _unreadable(path: str, exc: Exception) -> Diagnostic:
 
 
 def _paid(
-    out: str, closed: list[Period], recorded: dict[Period, tuple[str, str]], policies: PolicySet
+    runs: dict[Period, str],
+    closed: list[Period],
+    recorded: dict[Period, tuple[str, str]],
+    policies: PolicySet,
 ) -> tuple[dict[tuple[str, Period], Decimal], list[Diagnostic]]:
     """What each employee was paid for each closed period, settled lines aside: its own net
     plus every arrear later periods carried for it (read only when a period is revalued)."""
     paid: dict[tuple[str, Period], Decimal] = {}
     for c in closed:
-        path = os.path.join(out, str(c), "results.json")
+        path = os.path.join(runs[c], "results.json")
         try:
             stored, _ = closed_results(path)
             settled = _settled(policies.by_version(recorded[c][1]) or policies.in_force(c))
@@ -372,30 +389,32 @@ def _paid(
 
 def arrears_for(
     period: Period,
-    out: str,
+    data_dir: str,
     policies: PolicySet,
     recompute: Recompute,
-    data_dir: str | None = None,
     wanted: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Arrear, ...], dict[str, str], list[Diagnostic]]:
     """The arrears that ``period`` carries for the closed periods before it.
 
     Returns them with the inputs read (the closed results) and any problems.  A closed period is
     revalued (recomputed) when the version in force for it now is not the one it was paid under,
-    when its own data changed since it was computed (``data_dir``), or when arrears were already
-    carried for it.  Settled lines (the income tax withheld) are never revalued: the arrears are
-    the difference of net pay without them.  ``wanted``: the names the run reads year to date,
+    when its own data changed since it was computed, or when arrears were already carried for
+    it; each arrear says which.  The closed periods are the company's (the ledger in
+    ``data_dir``), each read from its paid run, wherever this run writes.  Settled lines (the
+    income tax withheld) are never revalued: the arrears are the difference of net pay without
+    them.  ``wanted``: the names the run reads year to date,
     kept of each closed period as it is read (see :func:`closed_summary`).
     """
-    entries, problems = read_ledger(out)
+    entries, problems = read_ledger(data_dir)
     if problems:
         return (), {}, problems
     closed = sorted(p for p in entries if p < period)
+    runs = {c: entries[c].run(data_dir) for c in closed}
     recorded: dict[Period, tuple[str, str]] = {}  # closed period → its policy's sha256, version
     corrected: set[Period] = set()
     inputs: dict[str, str] = {}
     for c in closed:  # what is kept of each: see ClosedResults
-        path = os.path.join(out, str(c), "results.json")
+        path = os.path.join(runs[c], "results.json")
         try:
             summary = closed_summary(path, wanted)
         except (OSError, ValueError, KeyError, TypeError, ArithmeticError, PeriodError) as exc:
@@ -403,27 +422,32 @@ def arrears_for(
         inputs[summary.path] = summary.sha256
         recorded[c] = (summary.policy_sha256, summary.version)
         corrected |= summary.corrected
-    revalued: list[tuple[Period, Policy]] = []
+    revalued: list[tuple[Period, Policy, str]] = []
     for c in closed:
         policy = policies.in_force(c)
         if policy is None:
             continue
-        changed = data_changed(out, c, data_dir) if data_dir is not None else []
+        changed = data_changed(runs[c], c, data_dir)
         if changed and c not in corrected:  # said once: until arrears are carried for it
             problems.append(
                 warning(Source(changed[0]), f"the data of closed period {c} changed since it was "
                         f"closed ({len(changed)} file(s)): {period} carries the difference as "
                         "arrears", Kind.DATA)
             )  # fmt: skip
-        if policy.sha256 != recorded[c][0] or c in corrected or changed:
-            revalued.append((c, policy))
+        why = []
+        if policy.sha256 != recorded[c][0]:
+            why.append(f"paid under {recorded[c][1]}, {policy.version} now in force")
+        if changed:
+            why.append("data changed: " + ", ".join(changed))
+        if why or c in corrected:
+            revalued.append((c, policy, "; ".join(why) or "corrected before"))
     if not revalued:
         return (), inputs, problems
-    paid, failed = _paid(out, closed, recorded, policies)
+    paid, failed = _paid(runs, closed, recorded, policies)
     if failed:
         return (), {}, failed
     found: list[Arrear] = []
-    for c, policy in revalued:
+    for c, policy, because in revalued:
         results, recomputed = recompute(c)
         problems += recomputed
         if results is None:
@@ -437,7 +461,8 @@ def arrears_for(
             delta = due - before
             if delta:
                 kind = LineKind.EARNING if delta > 0 else LineKind.DEDUCTION
-                found.append(Arrear(emp_id, c, kind, abs(delta), before, due, policy.version))
+                found.append(Arrear(emp_id, c, kind, abs(delta), before, due, policy.version,
+                                    because))  # fmt: skip
     return tuple(sorted(found, key=lambda a: (a.employee, a.period))), inputs, problems
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import Diagnostic, Kind, Source, error, has_errors
 from ..outputs import sha256_bytes
 from ..periods import Period, PeriodError
 from ..render import run_files
-from ..run import RunOptions, compute_results, manifest
+from ..run import RunOptions, carries_arrears, compute_results, manifest
 
 #: manifest keys that may differ without the run being different (where the policies' git
 #: history stands today says nothing about the run's content)
@@ -92,6 +92,7 @@ def verify_run(folder: str) -> Verification:
             strict=o["strict"],
             csv_encoding=o.get("csv_encoding", "utf-8"),  # runs before it had no BOM
             root=root,
+            draft=bool(recorded.get("draft")),
         )
         outputs: dict[str, str] = recorded["outputs"]
         inputs: dict[str, str] = recorded["inputs"]
@@ -123,18 +124,20 @@ def verify_run(folder: str) -> Verification:
             found.differences.append(f"output missing: {name}")
         elif _sha256(path) != outputs[name]:
             found.differences.append(f"output edited since the run: {name}")
-    computed = compute_results(period, options)
+    computed = compute_results(period, options, with_arrears=carries_arrears(options, period))
     if computed.results is None:
         found.diagnostics += [d for d in computed.diagnostics if d.is_error]
         if not found.differences and has_errors(found.diagnostics):
             return found
         found.differences.append("the inputs no longer compute; see the problems above")
         return found
+    # a draft of a closed period is recomputed as one
+    results = replace(computed.results, draft=True) if options.draft else computed.results
     # each output made, hashed and let go, as a run writes them: none is held
     hashes = {
         name: sha256_bytes(content)
         for name, content in run_files(
-            computed.results, options.formats, options.templates, csv_encoding=options.csv_encoding
+            results, options.formats, options.templates, csv_encoding=options.csv_encoding
         )
     }
     found.files = len(hashes) + 1
@@ -146,7 +149,7 @@ def verify_run(folder: str) -> Verification:
     for name in sorted(set(outputs) - set(hashes)):
         found.differences.append(f"the inputs no longer produce {name}")
     again = json.loads(
-        manifest(computed.results, hashes, options, computed.chart_inputs, computed.policy_files)
+        manifest(results, hashes, options, computed.chart_inputs, computed.policy_files)
     )
     if _stable(again) != _stable(recorded):
         found.differences.append("manifest.json differs from the manifest the inputs produce")

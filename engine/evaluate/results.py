@@ -150,6 +150,7 @@ class Arrear:
     paid: Decimal
     due: Decimal
     version: str
+    because: str = ""  # what changed: the version in force, the closed period's data
 
     @property
     def signed(self) -> Decimal:
@@ -392,6 +393,7 @@ class Results:
     encodings: dict[str, str] = field(default_factory=dict)  # a file read in another than UTF-8
     policy_file: str = ""  # the policy as the outputs name it (a run: relative to its root)
     votes_between: dict[tuple[str, str], Tally] = field(default_factory=dict)  # see BallotCount
+    draft: bool = False  # a closed period computed again: every output says it is not paid
 
     def __post_init__(self) -> None:
         if not self.policy_file:

@@ -67,6 +67,7 @@ def arrear_dict(r: Arrear) -> dict[str, str]:
         "paid": money_str(r.paid),
         "due": money_str(r.due),
         "version": r.version,
+        **({"because": r.because} if r.because else {}),
     }
 
 
@@ -103,6 +104,7 @@ def results_dict(results: Results, employees: bool = True) -> dict[str, Any]:
     return {
         "innerpay": RESULTS_FORMAT,
         "period": str(results.period),
+        **({"draft": True} if results.draft else {}),
         "policy": {
             "version": policy.version,
             "file": results.policy_file,

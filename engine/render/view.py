@@ -107,6 +107,10 @@ def provenance(results: Results) -> dict[str, str]:
     digest = hashlib.sha256()
     for path, sha in sorted(results.inputs.items()):
         digest.update(f"{sha}  {path}\n".encode())
+    draft = ""
+    if results.draft:
+        draft = (f"DRAFT: {results.period} is closed; this is a recomputation, not the paid run, "
+                 "and it pays nobody")  # fmt: skip
     return {
         "period": str(results.period),
         "version": results.policy.version,
@@ -114,6 +118,7 @@ def provenance(results: Results) -> dict[str, str]:
         "policy_sha256": results.policy.sha256,
         "inputs_sha256": digest.hexdigest(),
         "engine": __version__,
+        "draft": draft,
     }
 
 
@@ -146,7 +151,7 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
             "label": r.label,
             "amount": grouped(r.amount),
             "note": f"correction of {r.period} under policy {r.version}: due {grouped(r.due)}, "
-            f"paid {grouped(r.paid)}",
+            f"paid {grouped(r.paid)}" + (f" ({r.because})" if r.because else ""),
         }
         (earnings if r.kind is LineKind.EARNING else deductions).append(entry)
     d = results.departments[e.department]
@@ -214,7 +219,8 @@ def summary_view(results: Results) -> dict[str, Any]:
     arrears = [
         {"employee": emp_id, "name": names.get(emp_id, ""), "label": r.label,
          "kind": r.kind.value, "amount": grouped(r.amount), "paid": grouped(r.paid),
-         "due": grouped(r.due), "version": r.version, "on_payroll": emp_id in names}
+         "due": grouped(r.due), "version": r.version, "on_payroll": emp_id in names,
+         "because": r.because}
         for emp_id, made in sorted(payroll.arrears.items()) for r in made
     ]  # fmt: skip
     return {
