@@ -377,7 +377,7 @@ def run_compute(
     early = os.path.isdir(options.out)
     try:
         with locked(options.out) if early else contextlib.nullcontext():
-            refused = refuse_closed(options.data, period, options.draft)
+            refused = refuse_closed(options.data, period, options.draft, options.out)
             if refused:
                 return None, refused
             computed = compute_results(

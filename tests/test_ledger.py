@@ -219,3 +219,13 @@ def test_a_closed_periods_data_changed_is_arrears_naming_the_change(company: Pat
     slip = (company / "elsewhere" / "2024-06" / "payslips" / "E001.md").read_text("utf-8")
     assert "(data changed: fixtures/2024-05/employees.csv)" in slip
     assert [e for e, x in june["employees"].items() if x["arrears"]] == ["E001"]
+
+
+def test_a_ledger_left_in_the_output_folder_is_not_ignored(company: Path) -> None:
+    (company / "out").mkdir()
+    (company / "out" / "ledger.json").write_text('{"innerpay_ledger": 1, "closed": {}}\n', "utf-8")
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 5
+    assert ran.stderr.startswith("out/ledger.json: error: a ledger from an earlier innerpay: "
+                                 "closing is now kept with the data; move it to "
+                                 "fixtures/ledger.json")  # fmt: skip

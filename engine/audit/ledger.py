@@ -101,9 +101,18 @@ def _write_ledger(data_dir: str, entries: dict[Period, Closed]) -> None:
     os.replace(temporary, path)
 
 
-def refuse_closed(data: str, period: Period, draft: bool = False) -> list[Diagnostic]:
+def refuse_closed(
+    data: str, period: Period, draft: bool = False, out: str | None = None
+) -> list[Diagnostic]:
     """An error (exit 5) when ``period`` is closed, into whatever folder it would be computed:
-    a paid period is recomputed only as a draft, which never overwrites the paid run."""
+    a paid period is recomputed only as a draft, which never overwrites the paid run.  A ledger
+    left in the output folder by an earlier innerpay is an error too: its periods are closed."""
+    old = os.path.join(out, LEDGER) if out is not None else ""
+    if old and os.path.isfile(old) and os.path.abspath(old) != os.path.abspath(ledger_path(data)):
+        message = (f"a ledger from an earlier innerpay: closing is now kept with the data; move "
+                   f"it to {ledger_path(data)} and give each entry its paid run's folder "
+                   '("folder", relative to the data folder)')  # fmt: skip
+        return [error(Source(old), message, Kind.CONTROL)]
     entries, problems = read_ledger(data)
     if problems or draft:
         return problems
