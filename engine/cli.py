@@ -30,7 +30,7 @@ from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
 from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
 from .periods import Period, PeriodError
-from .policy import load_policies, load_version, version_in_force
+from .policy import Policy, load_policies, load_version, version_in_force
 from .policy.schema import schema_json
 from .progress import Counted, Progress, quietly
 from .render import FORMATS, dumps
@@ -441,16 +441,22 @@ def diff(
     policy_set, problems = load_policies(policies)
     finish([d for d in problems if d.is_error])
     options = RunOptions(policies=policies, data=default_data(data), encoding=encoding)
-    sides: list[Computed] = []
-    for side, spec in (("base", base), ("head", head)):
+    versions: list[Policy] = []
+    for spec in (base, head):
         policy, found = load_version(spec, policy_set, policies)
         finish([d for d in found if d.is_error])
         assert policy is not None
+        versions.append(policy)
+    sides: list[Computed] = []
+    for (side, spec), policy, other in zip((("base", base), ("head", head)), versions,
+                                           versions[::-1], strict=True):  # fmt: skip
+        # the employees of a department the other version alone has are added or removed
+        aside = frozenset(other.departments) - frozenset(policy.departments)
         if sides and sides[0].policy is not None and reads_alike(sides[0].policy, policy):
             computed = recompute(sides[0], policy, reads=True)  # the data read once serves both
         else:
             computed = compute_results(period, options, policy_set, policy, with_arrears=False,
-                                       reads=True)  # fmt: skip
+                                       reads=True, aside=aside)  # fmt: skip
         errors = [d for d in computed.diagnostics if d.is_error]
         if errors:  # say which side cannot compute the period, before why
             click.echo(f"diff: the {side} version {policy.version} ({spec}) cannot compute "

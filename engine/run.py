@@ -185,13 +185,16 @@ def compute_results(
     earlier: YearToDate | None = None,
     lint: bool = False,
     reads: bool = False,
+    aside: frozenset[str] = frozenset(),
 ) -> Computed:
     """Load and evaluate one period; no output is written.
 
     ``policy`` replaces the version in force (for `diff`); ``with_arrears`` adds the arrears for
     closed periods recorded in ``<out>/ledger.json``.  A policy that reads ``ytd(x)`` is given
     the earlier months of the year (``earlier``, or found by :func:`~innerpay.ytd.year_to_date`).
-    ``lint`` adds the warnings of `validate --period` (a line that applies to nobody).
+    ``lint`` adds the warnings of `validate --period` (a line that applies to nobody); ``reads``
+    keeps what each employee's lines read, and ``aside`` sets aside the rows of another
+    version's departments (both for `diff`).
     """
     problems: list[Diagnostic] = []
     if policies is None:
@@ -205,7 +208,7 @@ def compute_results(
         problems += found
         if policy is None:
             return Computed(None, problems)
-    data, found = load_period(options.data, period, policy, options.encoding, progress)
+    data, found = load_period(options.data, period, policy, options.encoding, progress, aside)
     problems += found
     if data is not None:
         problems += text_literals(policy, data.roster)

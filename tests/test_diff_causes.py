@@ -4,6 +4,7 @@ file:line; a delta of 0.00 is not a change; a side that cannot compute the perio
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from .conftest import run_cli
@@ -50,17 +51,39 @@ def test_a_zero_delta_is_not_listed(company: Path) -> None:
     ]
 
 
-def test_a_side_that_cannot_compute_is_named(company: Path) -> None:
+def move_to_quality(company: Path) -> None:
+    """E002 works in Quality, a department the head version adds."""
     employees = company / "fixtures" / "2024-05" / "employees.csv"
     text = employees.read_text(encoding="utf-8").replace(",sales,staff,", ",quality,staff,", 1)
     employees.write_text(text, encoding="utf-8")
-    for name in ("2024-01.yaml", "2024-05.yaml"):
-        policy = company / "policies" / name
-        if name == "2024-05.yaml":  # the head adds the department
-            policy.write_text(policy.read_text(encoding="utf-8").replace(
-                "  administration:\n", "  quality:\n    name: 质检部 Quality\n    customers:\n"
-                "      - {department: production, metric: delivery_rate, target: 0.90}\n"
-                "  administration:\n"), encoding="utf-8")  # fmt: skip
+
+
+def test_a_department_one_version_alone_has_is_added(company: Path) -> None:
+    move_to_quality(company)
+    policy = company / "policies" / "2024-05.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "  administration:\n", "  quality:\n    name: 质检部 Quality\n    customers:\n"
+        "      - {department: production, metric: delivery_rate, target: 0.90}\n"
+        "  administration:\n"), encoding="utf-8")  # fmt: skip
+    ran = run_cli([*DIFF, "--format", "json"])
+    assert ran.code == 0, ran.stderr
+    diff = json.loads(ran.stdout)
+    added = [x for x in diff["lines"] if x["employee"] == "E002"]
+    assert {(x["line"], x["base"]) for x in added} >= {("base", None), ("performance_bonus", None)}
+    assert all(x["because"] == ["department quality added: 质检部 Quality "
+                                "(policies/2024-05.yaml:75)"] for x in added)  # fmt: skip
+    (quality,) = [d for d in diff["departments"] if d["key"] == "quality"]
+    assert (quality["base_net"], quality["changed"]) == ("0.00", 1)
+    assert {"kind": "department", "key": "quality", "base": None, "head": "质检部 Quality",
+            "where": "policies/2024-05.yaml:75"} in diff["policy_changes"]  # fmt: skip
+    # the company's totals are each side's own: the base paid E002 nothing
+    company_net = Decimal(diff["company"]["delta_net"])
+    assert company_net == sum(Decimal(x["delta"]) * (1 if x["kind"] == "earning" else -1)
+                              for x in diff["lines"])  # fmt: skip
+
+
+def test_a_department_neither_version_has_names_the_side(company: Path) -> None:
+    move_to_quality(company)  # and no version has Quality
     ran = run_cli(DIFF)
     assert ran.code == 4
     first, second = ran.stderr.splitlines()[:2]

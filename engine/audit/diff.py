@@ -1,9 +1,10 @@
 """Diffs: the same period's data under two policy versions, and the policy change behind each delta.
 
-:func:`policy_changes` compares two versions key by key (parameters, step tables, pay lines,
-metrics, customers and targets, gates and weights, rounding).  :func:`diff_results` compares the
-two results: per employee and line the base, head and delta, with the changes that line depends
-on; totals per department and for the company; department appraisals; promotion changes.  The
+:func:`~innerpay.audit.changes.policy_changes` compares two versions key by key.
+:func:`diff_results` compares the two results, each side evaluated with its own departments:
+per employee and line the base, head and delta, with the changes that employee's evaluation
+read (an employee of a department one version alone has: added or removed); totals per
+department and for the company; department appraisals; promotion changes.  The
 renderers (text, Markdown, CSV, JSON) are deterministic, so that a diff can be committed and
 reviewed.
 """
@@ -16,7 +17,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,175 +30,10 @@ from ..formulas.values import step as values_step
 from ..formulas.vectors import Rows, Vector
 from ..numbers import ZERO, money_str
 from ..policy.model import Policy
+from .changes import Change, policy_changes
 
 DIFF_FORMATS = ("text", "md", "csv", "json")
 DIFF_FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between two policy versions."""
-
-    kind: str  # parameter | line | metric | customer | promotion | rounding | review | department
-    key: str
-    base: str | None
-    head: str | None
-    names: frozenset[str] = field(default=frozenset(), compare=False)  # names it changes
-    department: str | None = None  # a change to one department's appraisal only
-    where: str = field(default="", compare=False)  # file:line of the change (the head's)
-
-    def __str__(self) -> str:
-        at = f" ({self.where})" if self.where else ""
-        if self.base is None:
-            return f"{self.kind} {self.key} added: {self.head}{at}"
-        if self.head is None:
-            return f"{self.kind} {self.key} removed (was {self.base}){at}"
-        return f"{self.kind} {self.key}: {self.base} → {self.head}{at}"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, StepTable):
-        return "[" + ", ".join(f"[{t}, {v}]" for t, v in value.rows) + "]"
-    return str(value)
-
-
-def _compare(
-    kind: str,
-    base: dict[str, Any],
-    head: dict[str, Any],
-    names: Any = None,
-    department: str | None = None,
-) -> list[Change]:
-    changes = []
-    for key in sorted(set(base) | set(head)):
-        b = _text(base[key]) if key in base else None
-        h = _text(head[key]) if key in head else None
-        if b != h:
-            affected = names(key) if callable(names) else frozenset({key})
-            changes.append(Change(kind, key, b, h, affected, department))
-    return changes
-
-
-def _located(changes: list[Change], base: Policy, head: Policy) -> list[Change]:
-    """Each change with the file:line where it is written (the head's; a removal: the base's)."""
-
-    def path(change: Change) -> tuple[Any, ...]:
-        if change.kind == "parameter":
-            return ("parameters", change.key)
-        if change.kind == "line":
-            for policy in (head, base):
-                at = [i for i, x in enumerate(policy.lines) if x.id == change.key]
-                if at:
-                    return ("pay", "lines", at[0])
-        if change.kind == "metric":
-            return ("metrics", change.key)
-        if change.kind == "customer" and change.department:
-            return ("departments", change.department, "customers")
-        if change.kind == "promotion":
-            words = change.key.split()  # "gate B customer min_share", "weight own_vote"
-            if words[0] == "weight":
-                return ("promotion", "weights", words[1])
-            gate = {"A": "metric", "B": "customer_vote", "C": "own_vote"}[words[1]]
-            return ("promotion", "gates", gate, words[-1])
-        if change.kind == "review":
-            return ("review", change.key)
-        if change.kind == "rounding":
-            return ("rounding",)
-        return ()
-
-    located = []
-    for change in changes:
-        policy = base if change.head is None else head
-        where = policy.doc.key_at(path(change)) if path(change) else None
-        text = f"{where.file}:{where.line}" if where is not None and where.line else ""
-        located.append(replace(change, where=text))
-    return located
-
-
-def policy_changes(base: Policy, head: Policy) -> list[Change]:
-    """Every difference that can change a result, key by key, each with its file:line."""
-    return _located(_changes(base, head), base, head)
-
-
-def _changes(base: Policy, head: Policy) -> list[Change]:
-    changes = _compare("parameter", dict(base.parameters), dict(head.parameters))
-    changes += _compare("rounding", {"rounding": base.rounding}, {"rounding": head.rounding},
-                        lambda _k: frozenset({"*"}))  # fmt: skip
-
-    def line_view(policy: Policy) -> dict[str, str]:
-        view = {}
-        for line in policy.lines:
-            when = f" when {line.when.text.strip()}" if line.when else ""
-            view[line.id] = f"{line.kind}: {line.formula.text.strip()}{when}"
-        return view
-
-    changes += _compare("line", line_view(base), line_view(head))
-
-    def metric_view(policy: Policy) -> dict[str, str]:
-        return {
-            m.id: f"{m.table}: {m.success.text.strip()}"
-            + (f", weight {m.weight.text.strip()}" if m.weight else "")
-            + (f", when_empty {m.when_empty}" if m.when_empty is not None else "")
-            for m in policy.metrics.values()
-        }
-
-    changes += _compare(
-        "metric",
-        metric_view(base),
-        metric_view(head),
-        lambda key: frozenset({key, "score", "target_met"}),
-    )
-    for dept_id in sorted(set(base.departments) | set(head.departments)):
-
-        def customers(policy: Policy, dept_id: str = dept_id) -> dict[str, str]:
-            dept = policy.departments.get(dept_id)
-            if dept is None:
-                return {}
-            return {
-                (c.external and f"external {c.external}") or f"{c.department}/{c.metric}": (
-                    "appraises nothing"
-                    if c.external
-                    else f"target {c.target}" + (f", weight {c.weight}" if c.weight else "")
-                )
-                for c in dept.customers
-            }
-
-        changes += _compare(
-            "customer",
-            {f"{dept_id} ← {k}": v for k, v in customers(base).items()},
-            {f"{dept_id} ← {k}": v for k, v in customers(head).items()},
-            lambda _k: frozenset({"score", "target_met", "has_customer"}),
-            dept_id,
-        )
-    changes += _compare(
-        "promotion",
-        _promotion_view(base),
-        _promotion_view(head),
-        lambda _k: frozenset(),
-    )
-    changes += _compare(
-        "review",
-        {"below_target_periods": base.below_target_periods},
-        {"below_target_periods": head.below_target_periods},
-        lambda _k: frozenset(),
-    )
-    return changes
-
-
-def _promotion_view(policy: Policy) -> dict[str, str]:
-    p = policy.promotion
-    if p is None:
-        return {}
-    return {
-        "gate A metric min": str(p.metric_min),
-        "gate B customer min_share": str(p.customer_vote.min_share),
-        "gate B customer min_turnout": str(p.customer_vote.min_turnout),
-        "gate C own min_share": str(p.own_vote.min_share),
-        "gate C own min_turnout": str(p.own_vote.min_turnout),
-        "weight metric": str(p.weight_metric),
-        "weight customer_vote": str(p.weight_customer),
-        "weight own_vote": str(p.weight_own),
-    }
 
 
 def _reads(policy: Policy, line_id: str) -> frozenset[str]:
@@ -340,48 +176,64 @@ def _differing(base: Vector | None, head: Vector | None, size: int) -> list[int]
     return columns.true_rows(kernels.operator(ast.NotEq, [base, head], size))
 
 
-def _masks(
-    changes: list[Change], base: Results, head: Results, size: int
-) -> dict[str, list[int]] | None:
-    """What each side's evaluation read, per line and change, both sides' together (None where
-    the results did not keep what was read: the changes are then those the formulas name)."""
-    b_reads, h_reads = base.employees.reads, head.employees.reads
-    if b_reads is None or h_reads is None:
+def _masks(changes: list[Change], results: Results) -> dict[str, list[int]] | None:
+    """What one side's evaluation read, per line and change (None where the results did not
+    keep what was read: the changes are then those the formulas name)."""
+    reads = results.employees.reads
+    if reads is None:
         return None
-    one = read_masks(changes, base.policy, b_reads, size)
-    two = read_masks(changes, head.policy, h_reads, size)
-    return {line: [a | b for a, b in zip(one.get(line, [0] * len(changes)),
-                                         two.get(line, [0] * len(changes)), strict=True)]
-            for line in set(one) | set(two)}  # fmt: skip
+    return read_masks(changes, results.policy, reads, len(results.employees.roster))
+
+
+def _aligned(base: Results, head: Results) -> tuple[list[int], list[int], list[str], list[str]]:
+    """The rows of the employees both sides pay (each side's row for each), and the ids that
+    only the head, or only the base, pays (a department one version alone has)."""
+    b_ids, h_ids = base.employees.roster.ids, head.employees.roster.ids
+    if b_ids == h_ids:
+        every = list(range(len(b_ids)))
+        return every, every, [], []
+    h_at = {e: k for k, e in enumerate(h_ids)}
+    both = [(k, h_at[e]) for k, e in enumerate(b_ids) if e in h_at]
+    added = sorted(set(h_ids) - set(b_ids))
+    removed = sorted(set(b_ids) - set(h_ids))
+    return [k for k, _ in both], [k for _, k in both], added, removed
 
 
 def diff_results(base: Results, head: Results) -> Diff:
     """Compare two results of the same period and data: each line, gross, deductions and net
-    over whole columns (the two sides pay the same employees: the same data, each row valid
-    under both versions, or the run would have stopped).  A delta names the changes that
-    employee's evaluation read (where the results kept what was read), not a changed step
-    table that gives their department what it gave before, and a delta of 0.00 is not one."""
+    over whole columns, employee by employee; an employee only one side pays (of a department
+    one version alone has) is added or removed.  A delta names the changes that employee's
+    evaluation read (where the results kept what was read), not a changed step table that
+    gives their department what it gave before, and a delta of 0.00 is not one."""
     changes = policy_changes(base.policy, head.policy)
     b_pay, h_pay = base.employees, head.employees
-    roster = b_pay.roster
-    if roster.ids != h_pay.roster.ids:  # pragma: no cover - the same data gives the same rows
-        raise ValueError("the two sides of a diff pay different employees")
-    size = len(roster)
+    b_rows, h_rows, added, removed = _aligned(base, head)
+    size = len(b_rows)
+    identity = len(b_pay.roster) == len(h_pay.roster) == size and not added and not removed
+    b_take = Rows.of_positions(len(b_pay.roster), b_rows)
+    h_take = Rows.of_positions(len(h_pay.roster), h_rows)
+
+    def on_common(column: Vector, rows: Rows) -> Vector:
+        return column if identity else column.take(rows)
+
     order = [x.id for x in base.policy.lines] + [
         x.id for x in head.policy.lines if x.id not in base.policy.lines_by_id
     ]
     kinds = {x.id: x.kind for x in (*base.policy.lines, *head.policy.lines)}
-    found: list[tuple[int, int, Any, Any]] = []  # (row, line's place, base, head)
+    found: list[tuple[int, int, Any, Any]] = []  # (row of both, line's place, base, head)
     for place, line_id in enumerate(order):
-        b_col = b_pay.lines[line_id].amounts if line_id in b_pay.lines else None
-        h_col = h_pay.lines[line_id].amounts if line_id in h_pay.lines else None
+        b_col = on_common(b_pay.lines[line_id].amounts, b_take) if line_id in b_pay.lines \
+            else None  # fmt: skip
+        h_col = on_common(h_pay.lines[line_id].amounts, h_take) if line_id in h_pay.lines \
+            else None  # fmt: skip
         for row in _differing(b_col, h_col, size):
             b_value = None if b_col is None else b_col.at(row)
             h_value = None if h_col is None else h_col.at(row)
             found.append((row, place, b_value, h_value))
     found.sort(key=lambda f: (f[0], f[1]))  # employee by employee, lines in order
     rows = sorted({row for row, _, _, _ in found})
-    chosen = Rows.of_positions(size, rows)
+    roster = b_pay.roster
+    chosen = Rows.of_positions(len(roster), [b_rows[r] for r in rows])
     who = {
         row: (emp_id, name, department)
         for row, emp_id, name, department in zip(
@@ -390,7 +242,8 @@ def diff_results(base: Results, head: Results) -> Diff:
             strict=True,
         )
     }
-    masks = _masks(changes, base, head, size)
+    b_masks, h_masks = _masks(changes, base), _masks(changes, head)
+    nothing = [0] * len(changes)
     same: dict[tuple[str, str], bool] = {}  # (table, department): the table changed nothing
     named: dict[tuple[str, str], list[Change]] = {}  # (line, department): without masks
     lines: list[LineDelta] = []
@@ -403,13 +256,14 @@ def diff_results(base: Results, head: Results) -> Diff:
         for i, change in enumerate(changes):
             if change.department is not None and change.department != department:
                 continue
-            if masks is None:
+            if b_masks is None or h_masks is None:
                 if (line_id, department) not in named:
                     named[(line_id, department)] = causes(line_id, department, changes,
                                                           base.policy, head.policy)  # fmt: skip
                 hit = change in named[(line_id, department)]
             else:
-                hit = bool(masks.get(line_id, [0] * len(changes))[i] >> row & 1)
+                hit = bool(b_masks.get(line_id, nothing)[i] >> b_rows[row] & 1
+                           or h_masks.get(line_id, nothing)[i] >> h_rows[row] & 1)  # fmt: skip
             if hit and change.kind == "parameter":
                 key = (change.key, department)
                 if key not in same:
@@ -419,14 +273,23 @@ def diff_results(base: Results, head: Results) -> Diff:
                 causing.append(str(change))
         lines.append(LineDelta(emp_id, name, department, line_id, kinds[line_id], b_value,
                                h_value, tuple(causing)))  # fmt: skip
-    departments = roster.columns["department"]
-    net_changed = kernels.operator(ast.NotEq, [b_pay.net, h_pay.net], size)
-    changed = columns.count_where(departments, net_changed)
+    lines += _one_side(added, head, "head", changes) + _one_side(removed, base, "base", changes)
+    lines.sort(key=lambda x: (x.employee, order.index(x.line)))
+    changed: dict[str, int] = {}
+    if size:
+        net_changed = kernels.operator(ast.NotEq, [on_common(b_pay.net, b_take),
+                                                   on_common(h_pay.net, h_take)], size)  # fmt: skip
+        departments = on_common(roster.columns["department"], b_take)
+        changed = dict(columns.count_where(departments, net_changed))
+    for emp_id, pay in [*((e, h_pay) for e in added), *((e, b_pay) for e in removed)]:
+        department = pay[emp_id].department
+        changed[department] = changed.get(department, 0) + 1
     sums: dict[str, dict[str, Decimal]] = {}
     for label, pay in (("base", b_pay), ("head", h_pay)):
+        own = pay.roster.columns["department"]  # each side's totals over whom it pays
         for k in ("gross", "deductions", "net"):
             column: Vector = getattr(pay, k)
-            for dept_id, total in columns.sums_by(departments, column).items():
+            for dept_id, total in columns.sums_by(own, column).items():
                 sums.setdefault(dept_id, {})[f"{label}_{k}"] = total
             sums.setdefault("company", {})[f"{label}_{k}"] = kernels.total(column)
     everyone = sum(changed.values())
@@ -448,6 +311,22 @@ def diff_results(base: Results, head: Results) -> Diff:
         appraisals=appraisals,
         promotion=promotion,
     )
+
+
+def _one_side(ids: list[str], side: Results, which: str, changes: list[Change]) -> list[LineDelta]:
+    """Every paid line of the employees only one side pays, as added (the head's) or removed
+    (the base's), blamed on their department's being added or removed."""
+    found = []
+    for emp_id in ids:
+        e = side.employees[emp_id]
+        because = tuple(str(c) for c in changes if c.kind == "department" and c.key == e.department)
+        because = because or (f"employee {'added' if which == 'head' else 'removed'}",)
+        for x in e.lines:
+            if x.applies and x.amount:
+                base, head = (None, x.amount) if which == "head" else (x.amount, None)
+                found.append(LineDelta(emp_id, e.name, e.department, x.id, x.kind, base, head,
+                                       because))  # fmt: skip
+    return found
 
 
 def _changed(

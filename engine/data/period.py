@@ -331,14 +331,16 @@ def assemble(
     policy: Policy,
     problems: list[Diagnostic],
     absent_is_empty: bool = False,
+    aside: frozenset[str] = frozenset(),
 ) -> PeriodData:
     """Type the tables of a period (read from files or given inline) into PeriodData;
     ``tallies`` holds the metric tables already counted, ``streams`` those still to count.
     A record table not given is an error unless it is optional (or ``absent_is_empty``: a test
-    case gives only the tables it is about)."""
+    case gives only the tables it is about).  The employees and rows of the departments
+    ``aside`` (another version's, for `diff`) are set aside, and so is what names them."""
     employees = tables.get(EMPLOYEES)
     roster = (
-        type_roster(employees, policy, problems)
+        type_roster(employees, policy, problems, aside)
         if employees is not None
         else empty_roster(os.path.join(folder, f"{EMPLOYEES}.csv"), policy)
     )
@@ -346,7 +348,9 @@ def assemble(
     for name in metric_tables(policy):
         stream = streams.get(name)
         if name not in counted:
-            counted[name] = tally_stream(stream, name, policy, problems) if stream else {}
+            counted[name] = (
+                tally_stream(stream, name, policy, problems, aside=aside) if stream else {}
+            )
     about: list[Diagnostic] = []  # the problems of the tables that name employees
     candidates = type_candidates(tables.get(CANDIDATES), roster, about)
     ballots = type_ballots(tables.get(BALLOTS), {c.id for c in candidates}, about)
@@ -363,6 +367,8 @@ def assemble(
         if not (record_table.optional or absent_is_empty):
             about.append(absent(record_table, path, policy))
         records[name] = no_records(record_table, path)
+    if roster.aside:  # what names an employee set aside is another version's, not a problem
+        about = [d for d in about if d.about not in roster.aside]
     problems[:] = root_causes_first(problems, about, roster, employees is None)
     read = [t for t in tables.values() if t is not None]
     read_streams = [s for s in streams.values() if s is not None]
@@ -433,6 +439,7 @@ def count_table(
     encoding: str,
     problems: list[Diagnostic],
     progress: Progress = quietly,
+    aside: frozenset[str] = frozenset(),
 ) -> tuple[Stream | None, Tallies]:
     """A metric table of a folder, read and counted (the arrow reader's blocks, or the csv
     module's where the arrow reader declines: then the whole table again)."""
@@ -448,7 +455,7 @@ def count_table(
             problems += found
             return None, {}
         try:
-            tallies = tally_stream(stream, name, policy, found, progress)
+            tallies = tally_stream(stream, name, policy, found, progress, aside)
         except Decline:
             continue
         problems += found
@@ -481,8 +488,10 @@ def load_period(
     policy: Policy,
     encoding: str = "utf-8",
     progress: Progress = quietly,
+    aside: frozenset[str] = frozenset(),
 ) -> tuple[PeriodData | None, list[Diagnostic]]:
-    """Read and check every file of ``<data>/<period>`` against ``policy``."""
+    """Read and check every file of ``<data>/<period>`` against ``policy`` (the rows of the
+    departments ``aside``, another version's, set aside: see :func:`assemble`)."""
     folder = period_folder(data_dir, period)
     if not os.path.isdir(folder):
         return None, [data_error(Source(folder), f"no data folder for period {period}")]
@@ -495,8 +504,9 @@ def load_period(
     tallies: dict[str, Tallies] = {}
     for name in metric_tables(policy):
         streams[name], tallies[name] = count_table(folder, name, policy, encoding, problems,
-                                                   progress)  # fmt: skip
-    return assemble(period, folder, tables, streams, tallies, policy, problems), problems
+                                                   progress, aside)  # fmt: skip
+    return assemble(period, folder, tables, streams, tallies, policy, problems,
+                    aside=aside), problems  # fmt: skip
 
 
 def load_tables(

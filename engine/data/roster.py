@@ -52,6 +52,7 @@ class Roster:
     lines: Sequence[int]  # each employee's line in the file
     fields: tuple[str, ...]  # the declared fields, in the policy's order
     left_out: dict[str, Source] = field(default_factory=dict)  # id of a bad row → its problem
+    aside: frozenset[str] = frozenset()  # ids of employees of another version's departments
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -172,8 +173,11 @@ def _fast_days(hired: Arrow | None, left: Arrow | None, period: Period, size: in
     return Arrow(days.cast(pa.int32()).cast(pa.decimal128(10, 0)))
 
 
-def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Roster:
-    """The employees of employees.csv, typed by the policy's employee_fields, sorted by id."""
+def type_roster(
+    table: Table, policy: Policy, problems: list[Diagnostic], aside: frozenset[str] = frozenset()
+) -> Roster:
+    """The employees of employees.csv, typed by the policy's employee_fields, sorted by id;
+    those of the departments ``aside`` (another version's, for `diff`) are set aside."""
     fields = policy.employee_fields
     why = f"declared in employee_fields of {policy.file}"
     ok = require(table, list(FIXED), "required", problems)
@@ -196,8 +200,12 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         "department": typed("department", parse_text, True),
         "role": typed("role", parse_text, True),
     }
+    skipped: set[int] = set()
     for row in columns.outside(made["department"], sorted(policy.departments)):
         department = made["department"].at(row)
+        if department in aside:
+            skipped.add(row)
+            continue
         bad.setdefault(row, []).append(
             ("department",
              policy.unknown_department(department))
@@ -227,8 +235,9 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         for column, message in found:
             problems.append(data_error(table.at(rows.lines[row], column), message))
         left_out.setdefault(raw_ids[row].strip(), table.at(rows.lines[row], found[0][0]))
-    if bad:
-        keep = [k for k in range(rows.size) if k not in bad]
+    set_aside = frozenset(str(made["id"].at(k)) for k in skipped)
+    if bad or skipped:
+        keep = [k for k in range(rows.size) if k not in bad and k not in skipped]
         selected = Rows.of_positions(rows.size, keep)
         kept = {name: column.take(selected) for name, column in made.items()}
         lines: Sequence[int] = [rows.lines[k] for k in keep]
@@ -241,7 +250,7 @@ def type_roster(table: Table, policy: Policy, problems: list[Diagnostic]) -> Ros
         lines = [lines[k] for k in at]
     if not lines and not any(p.source.file == table.path for p in problems):
         problems.append(data_error(Source(table.path, 1), "no employees in the file"))
-    return Roster(table.path, kept, lines, tuple(fields), left_out)
+    return Roster(table.path, kept, lines, tuple(fields), left_out, set_aside)
 
 
 def _left_before_hired(made: dict[str, Vector], bad: dict[int, list[tuple[str, str]]]) -> None:

@@ -190,8 +190,9 @@ class _Table:
     """What counting one metric table needs, worked out once: its metrics, the columns they
     read, the policy's departments in order and, per metric, which of them it appraises."""
 
-    def __init__(self, policy: Policy, table: str):
+    def __init__(self, policy: Policy, table: str, aside: frozenset[str] = frozenset()):
         self.policy = policy
+        self.aside = aside  # departments another version has: their rows are not this one's
         self.metrics = [m for m in policy.metrics.values() if m.table == table]
         self.names = needed_columns(policy, table)
         self.order = sorted(policy.departments)
@@ -222,6 +223,8 @@ def tally_block(block: Block, stream: Stream, table: _Table, problems: list[Diag
     for row in columns.true_rows(columns.missing(places)):
         department = departments.at(row) or ""
         bad.add(row)
+        if department in table.aside:
+            continue
         problems.append(
             data_error(
                 stream.at(block.lines[row], "department"),
@@ -336,9 +339,11 @@ def tally_stream(
     policy: Policy,
     problems: list[Diagnostic],
     progress: Progress = quietly,
+    aside: frozenset[str] = frozenset(),
 ) -> Tallies:
     """One metric table reduced to per-department tallies, block by block; a stream read by
-    the arrow reader may raise :class:`~innerpay.data.tables.Decline` (read it again)."""
+    the arrow reader may raise :class:`~innerpay.data.tables.Decline` (read it again).  Rows of
+    the departments ``aside`` (another version's, for `diff`) are passed over."""
     users = sorted(m.id for m in policy.metrics.values() if m.table == table)
     names = needed_columns(policy, table)
     why = f"used by metric {', '.join(users)} in {policy.file}"
@@ -346,7 +351,7 @@ def tally_stream(
     found: list[Diagnostic] = [
         data_error(Source(stream.path, 1), f"missing column '{c}' ({why})") for c in missing
     ]
-    counting = _Table(policy, table)
+    counting = _Table(policy, table, aside)
     label = f"reading {stream.path.rsplit('/', 1)[-1]}"
     for block in progress(label, stream):
         if not missing:
