@@ -28,7 +28,7 @@ from .audit.ledger import close_period, ledger_path, read_ledger
 from .audit.verify import verify_run
 from .cases import CASES_SCHEMA, run_cases
 from .chain import CHAIN_FORMATS, render_chain
-from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key
+from .errors import Diagnostic, InnerpayError, exit_code, has_errors, sort_key, terminal_safe
 from .periods import Period, PeriodError
 from .policy import Policy, load_policies, load_version, version_in_force
 from .policy.schema import schema_json
@@ -55,7 +55,7 @@ INTERNAL_FAULT = 70
 def report(diagnostics: list[Diagnostic]) -> None:
     """Print every diagnostic to stderr, in file order."""
     for d in sorted(diagnostics, key=sort_key):
-        click.echo(str(d), err=True)
+        click.echo(terminal_safe(str(d)), err=True)
 
 
 def finish(diagnostics: list[Diagnostic], strict: bool = False) -> None:
@@ -129,11 +129,14 @@ def parse_encoding(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     if value == "auto":
         return value
     try:
-        codecs.lookup(value)
+        found = codecs.lookup(value)
     except LookupError:
         raise click.BadParameter(
             f"unknown encoding '{value}'; for example utf-8 or gb18030"
         ) from None
+    if not getattr(found, "_is_text_encoding", True):  # rot13, base64, hex: not a file's text
+        raise click.BadParameter(f"'{value}' is a transform, not a text encoding; for example "
+                                 "utf-8 or gb18030")  # fmt: skip
     return value
 
 
@@ -489,7 +492,7 @@ def verify(folder: str) -> None:
     report(found.diagnostics)
     if found.differences:
         for difference in found.differences:
-            click.echo(f"{folder}: {difference}")
+            click.echo(terminal_safe(f"{folder}: {difference}"))
         click.echo(f"verify: {len(found.differences)} difference(s)")
         sys.exit(1)
     code = exit_code(found.diagnostics)

@@ -8,6 +8,7 @@ value together with a list of :class:`Diagnostic`.  The CLI prints them as
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -113,6 +114,12 @@ def exit_code(diagnostics: Iterable[Diagnostic], strict: bool = False) -> int:
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     """Diagnostics print in file order, so that output is stable and easy to follow."""
     return (d.source.file, d.source.line, d.source.col, d.message)
+
+
+def terminal_safe(text: str) -> str:
+    """Text as printed to a terminal: a control character (BEL, ESC of an OSC sequence, CR, a
+    C1 control) shown as its escape, so that bytes from a file never drive the terminal."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def nearest(word: str, candidates: Iterable[str]) -> str | None:

@@ -68,8 +68,15 @@ def round_money(value: Decimal, mode: Rounding) -> Decimal:
     return value.quantize(CENT, rounding=mode.decimal, context=CONTEXT)
 
 
+def no_negative_zero(value: Decimal) -> Decimal:
+    """``-0.00`` as ``0.00`` (Decimal keeps a zero's sign; no output shows it)."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 def money_str(value: Decimal) -> str:
-    """Money as results.json and payroll.csv hold it: two decimals, no exponent, no grouping."""
+    """Money as results.json and payroll.csv hold it: two decimals, no exponent, no grouping;
+    never ``-0.00``."""
+    value = no_negative_zero(value)
     text = str(value)
     if len(text) > 3 and text[-3] == "." and "E" not in text:
         return text  # already in cents, as every rounded line and every sum of them is
@@ -125,5 +132,5 @@ def compared(value: Decimal, threshold: Decimal, what: str = "met") -> str:
 
 
 def grouped(value: Decimal) -> str:
-    """Money for people: ``12345.6`` → ``12,345.60``."""
-    return f"{value.quantize(CENT, context=CONTEXT):,.2f}"
+    """Money for people: ``12345.6`` → ``12,345.60`` (never ``-0.00``)."""
+    return f"{no_negative_zero(value.quantize(CENT, context=CONTEXT)):,.2f}"

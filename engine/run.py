@@ -18,7 +18,7 @@ from .audit.ledger import arrears_for, read_ledger, refuse_closed, unpaid_arrear
 from .data import PeriodData, load_period, load_tables
 from .data.lint import departments_without_employees, text_literals
 from .data.tables import AUTO
-from .errors import Diagnostic, InnerpayError, Kind, Severity, has_errors
+from .errors import Diagnostic, InnerpayError, Kind, Severity, Source, error, has_errors
 from .evaluate import Arrear, History, Results, YearToDate, evaluate
 from .evaluate.pay import idle_lines
 from .outputs import input_key, locked, unmade, write_run
@@ -362,6 +362,23 @@ def manifest(
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
+def inputs_within(options: RunOptions) -> list[Diagnostic]:
+    """An output folder that is, or holds, a folder the run reads (data, policies, templates) is
+    refused: a run would replace its own inputs (``--out fixtures`` writes 2024-05/ over the
+    period's data)."""
+    out = os.path.abspath(options.out)
+    for what, folder in (("data", options.data), ("policies", options.policies),
+                         ("templates", options.templates)):  # fmt: skip
+        if folder is None:
+            continue
+        inside = os.path.abspath(folder)
+        if inside == out or inside.startswith(out.rstrip(os.sep) + os.sep):
+            return [error(Source(options.out), f"the output folder holds the {what} folder "
+                          f"{folder}: a run would write over its own inputs; choose another "
+                          "--out", Kind.USAGE)]  # fmt: skip
+    return []
+
+
 def carries_arrears(options: RunOptions, period: Period) -> bool:
     """Whether a run of ``period`` carries the arrears of the closed periods before it: not a
     draft of a closed period (the next open period carries them)."""
@@ -377,6 +394,9 @@ def run_compute(
     at once), and only for rendering and writing when it does not (so that a failed run creates
     nothing: a template problem met while writing removes the folder again).
     """
+    overlap = inputs_within(options)
+    if overlap:
+        return None, overlap
     early = os.path.isdir(options.out)
     try:
         with locked(options.out) if early else contextlib.nullcontext():
@@ -397,6 +417,10 @@ def run_compute(
             )
             with contextlib.nullcontext() if early else locked(options.out):
                 try:
+                    # closed meanwhile by another run? said again under the lock
+                    refused = refuse_closed(options.data, period, options.draft, options.out)
+                    if refused:
+                        raise InnerpayError(refused)
                     write_run(
                         options.out,
                         options.folder_name(period),

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .audit.ledger import closed_summary, ledger_path, read_ledger
+from .audit.ledger import closed_summary, ledger_path, paid_run_problems, read_ledger
 from .data.period import period_folder
 from .data.reading import find_table, read_table
 from .data.tables import data_error
@@ -216,6 +216,9 @@ def _earlier(
 ) -> tuple[Month | None, list[Diagnostic]]:
     """One earlier month: as closed, or computed; None when neither can be."""
     if month in ledger:
+        wrong = paid_run_problems(month, ledger[month], data_dir)
+        if wrong:
+            return None, wrong
         path = os.path.join(ledger[month].run(data_dir), "results.json")
         return closed_month(path, month, policies, policies.earlier_names)
     if not os.path.isdir(period_folder(data_dir, month)) or policies.in_force(month) is None:

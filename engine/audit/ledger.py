@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Diagnostic, InnerpayError, Kind, Source, error, warning
+from ..errors import Diagnostic, InnerpayError, Kind, Source, error, has_errors, warning
 from ..evaluate.results import Arrear, Results
 from ..outputs import input_key, locked
 from ..periods import Period, PeriodError
@@ -133,6 +133,42 @@ def refuse_closed(
 def _sha256(path: str) -> str:
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
+
+
+def paid_run_problems(period: Period, closed: Closed, data: str) -> list[Diagnostic]:
+    """Whether a closed period's paid run is what was closed, before anything of it is read
+    (arrears, year to date): its manifest is the one the ledger recorded, and its results.json
+    the one that manifest recorded.  An edited closed folder is an error (exit 5)."""
+    run = closed.run(data)
+    manifest_file = os.path.join(run, "manifest.json")
+    where = f"the paid run of {period} ({run})"
+    try:
+        if _hash_of(manifest_file, _key(manifest_file)) != closed.manifest_sha256:
+            said = f"its manifest is not the one {ledger_path(data)} recorded"
+            return [error(Source(manifest_file), f"{where} is not what was closed: {said}",
+                          Kind.CONTROL)]  # fmt: skip
+        with open(manifest_file, encoding="utf-8") as handle:
+            recorded = json.load(handle)["outputs"]["results.json"]
+        path = os.path.join(run, "results.json")
+        if _hash_of(path, _key(path)) != recorded:
+            return [error(Source(path), f"{where} is not what was closed: results.json was "
+                          "changed after the period was closed", Kind.CONTROL)]  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [error(Source(run), f"{where} cannot be read: {exc}", Kind.CONTROL)]
+    return []
+
+
+def _key(path: str) -> tuple[int, int, int] | None:
+    """What tells a file changed: its inode, size and time of change."""
+    found = _stat(path)
+    return None if found is None else (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_of(path: str, key: tuple[int, int, int] | None) -> str:
+    """A file's sha256, hashed once while it stays as it is (``key``: see :func:`_key`)."""
+    del key
+    return _sha256(path)
 
 
 def closed_results(path: str) -> tuple[dict[str, Any], str]:
@@ -422,6 +458,10 @@ def arrears_for(
     recorded: dict[Period, tuple[str, str]] = {}  # closed period → its policy's sha256, version
     corrected: set[Period] = set()
     inputs: dict[str, str] = {}
+    for c in closed:
+        problems += paid_run_problems(c, entries[c], data_dir)
+    if has_errors(problems):
+        return (), {}, problems
     for c in closed:  # what is kept of each: see ClosedResults
         path = os.path.join(runs[c], "results.json")
         try:

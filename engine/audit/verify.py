@@ -19,6 +19,7 @@ from ..outputs import sha256_bytes
 from ..periods import Period, PeriodError
 from ..render import run_files
 from ..run import RunOptions, carries_arrears, compute_results, manifest
+from .ledger import ledger_path, read_ledger
 
 #: manifest keys that may differ without the run being different (where the policies' git
 #: history stands today says nothing about the run's content)
@@ -83,11 +84,13 @@ def verify_run(folder: str) -> Verification:
         root = os.path.normpath(os.path.join(folder, recorded["root"])) if "root" in recorded \
             else "."  # fmt: skip
         options = RunOptions(
-            policies=os.path.join(root, o["policies"]),
-            data=os.path.join(root, o["data"]),
+            policies=os.path.normpath(os.path.join(root, o["policies"])),
+            data=os.path.normpath(os.path.join(root, o["data"])),
             out=os.path.dirname(os.path.normpath(folder)) or ".",
             formats=tuple(o["formats"]),
-            templates=os.path.join(root, o["templates"]) if o["templates"] else None,
+            templates=os.path.normpath(os.path.join(root, o["templates"]))
+            if o["templates"]
+            else None,
             encoding=o["encoding"],
             strict=o["strict"],
             csv_encoding=o.get("csv_encoding", "utf-8"),  # runs before it had no BOM
@@ -101,6 +104,12 @@ def verify_run(folder: str) -> Verification:
             error(Source(manifest_file), f"not a run's manifest: {exc}", Kind.USAGE)
         )
         return found
+    closed = read_ledger(options.data)[0].get(period)
+    paid = closed is not None and not options.draft and os.path.isdir(closed.run(options.data)) \
+        and os.path.samefile(closed.run(options.data), folder)  # fmt: skip
+    if paid and closed is not None and _sha256(manifest_file) != closed.manifest_sha256:
+        found.differences.append(f"the closed period's manifest is not the one "
+                                 f"{ledger_path(options.data)} recorded")  # fmt: skip
     earlier = _earlier_inputs(recorded)
     for path, sha in sorted(inputs.items()):
         if path.startswith("innerpay:"):

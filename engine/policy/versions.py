@@ -219,9 +219,13 @@ def version_in_force(
 
 
 def _git_show(spec: str) -> tuple[str | None, bytes, str]:
-    """The text of ``REF:path`` read through git (nothing checked out), or an error message."""
+    """The text of ``REF:path`` read through git (nothing checked out), or an error message.
+    The spec is never taken for an option (``--output=...`` would make git write a file)."""
+    if spec.startswith("-") or any(ord(c) < 32 for c in spec):
+        return None, b"", "not a GIT-REF:path (a ref does not start with '-')"
     try:
-        done = subprocess.run(["git", "show", spec], capture_output=True, timeout=30, check=False)
+        done = subprocess.run(["git", "show", "--end-of-options", spec], capture_output=True,
+                              timeout=30, check=False)  # fmt: skip
     except (OSError, subprocess.SubprocessError) as exc:
         return None, b"", f"git cannot be run: {exc}"
     if done.returncode != 0:

@@ -23,7 +23,7 @@ from ..data.period import Adjustment
 from ..evaluate.results import Arrear, EmployeeResult, Payroll, Results
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Values, Vector
-from ..numbers import money_str, rate_str
+from ..numbers import money_str, no_negative_zero, rate_str
 from ..outputs import Content, Stream, kept
 from ..policy.model import LineKind, PayLine
 from ..progress import Progress, quietly
@@ -73,7 +73,7 @@ def arrear_dict(r: Arrear) -> dict[str, str]:
 
 def amount_str(amount: Decimal, places: int) -> str:
     """A line's amount as results.json holds it: money in cents, a value to its own places."""
-    return money_str(amount) if places <= 2 else f"{amount:f}"
+    return money_str(amount) if places <= 2 else f"{no_negative_zero(amount):f}"
 
 
 def employee_dict(e: EmployeeResult, checks: bool = False) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ..evaluate.patterns import (
     mutual_elections,
 )
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
-from ..numbers import compared, grouped, percent_str, target_str
+from ..numbers import compared, grouped, no_negative_zero, percent_str, target_str
 from ..policy.model import LineKind
 from ..version import __version__
 from .svg import loop_diagram, trend_chart
@@ -124,7 +124,7 @@ def provenance(results: Results) -> dict[str, str]:
 
 def _amount(amount: Decimal, places: int) -> str:
     """An amount for people: money to the cent, a value kept to its own places."""
-    return grouped(amount) if places <= 2 else f"{amount:,f}"
+    return grouped(amount) if places <= 2 else f"{no_negative_zero(amount):,f}"
 
 
 def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:

@@ -1,0 +1,151 @@
+"""Hardening, round two (issue 17): each defect an adversarial probe found, as a test that
+failed before the fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from innerpay.data.tables import FAST_BYTES
+from innerpay.periods import Period
+from innerpay.run import RunOptions, run_compute
+
+from .conftest import run_cli
+
+
+def pad(path: Path, width: int) -> None:
+    """Give every row of a CSV file an ignored column ``width`` characters wide."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows = [row + (["notes"] if k == 0 else ["x" * width]) for k, row in enumerate(rows)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_promotion_does_not_change_with_the_size_of_employees_csv(company: Path) -> None:
+    # 1. employees.csv read by pyarrow (large), ballots.csv by the csv module (small)
+    assert run_cli(["compute", "--period", "2024-05", "--format", "json", "--out", "a"]).code == 0
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    pad(employees, 4500)
+    assert employees.stat().st_size > FAST_BYTES
+    assert run_cli(["compute", "--period", "2024-05", "--format", "json", "--out", "b"]).code == 0
+    a, b = (json.loads((company / o / "2024-05" / "results.json").read_text("utf-8"))
+            for o in ("a", "b"))  # fmt: skip
+    assert a["promotion"] == b["promotion"] and a["ballots"] == b["ballots"]
+    assert a["employees"] == b["employees"]
+
+
+@pytest.mark.parametrize("out", ["fixtures", ".", "policies"])
+def test_an_output_folder_that_holds_an_input_folder_is_refused(company: Path, out: str) -> None:
+    # 4. --out fixtures would write 2024-05/ over the period's data
+    before = (company / "fixtures" / "2024-05" / "employees.csv").read_bytes()
+    ran = run_cli(["compute", "--period", "2024-05", "--out", out])
+    assert ran.code == 2
+    assert "a run would write over its own inputs; choose another --out" in ran.stderr
+    assert (company / "fixtures" / "2024-05" / "employees.csv").read_bytes() == before
+    assert not (company / out / "2024-05" / "manifest.json").exists()
+
+
+def test_a_period_closed_while_a_run_computes_it_is_not_overwritten(company: Path) -> None:
+    # 5. the closed check is said again under the lock, just before writing: a run into a new
+    # folder (which takes its lock only to write) while the period is closed from another
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    closed = []
+
+    def close_meanwhile(_label: str, items: Iterable[Any]) -> Iterable[Any]:
+        if not closed:  # another clerk closes the period while this run renders the slips
+            closed.append(run_cli(["close", "--period", "2024-05"]).code)
+        return items
+
+    options = RunOptions(out="other")
+    results, problems = run_compute(Period.parse("2024-05"), options, close_meanwhile)
+    assert closed == [0] and results is None
+    assert [d.message.split(" (")[0] for d in problems] == ["period 2024-05 is closed"]
+    assert not (company / "other").exists()
+
+
+def test_an_edited_closed_results_json_is_never_paid_from(company: Path) -> None:
+    # 6. arrears read a closed period only as it was closed
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    assert run_cli(["close", "--period", "2024-05"]).code == 0
+    results = company / "out" / "2024-05" / "results.json"
+    results.write_text(results.read_text(encoding="utf-8").replace('"net": "', '"net": "1', 1),
+                       encoding="utf-8")  # fmt: skip
+    policy = company / "policies" / "2024-05.yaml"  # a retroactive change: 2024-05 is revalued
+    policy.write_text(policy.read_text(encoding="utf-8").replace("bonus_ratio: 0.35",
+                                                                 "bonus_ratio: 0.36"), "utf-8")  # fmt: skip
+    ran = run_cli(["compute", "--period", "2024-06"])
+    assert ran.code == 5
+    assert ran.stderr.startswith("out/2024-05/results.json: error: the paid run of 2024-05 "
+                                 "(out/2024-05) is not what was closed: results.json was changed "
+                                 "after the period was closed")  # fmt: skip
+    assert not (company / "out" / "2024-06").exists()
+
+
+def test_verify_holds_a_closed_run_to_the_ledger(company: Path) -> None:
+    # 6. a closed folder replaced by a consistent recompute from edited data is not the paid run
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    assert run_cli(["close", "--period", "2024-05"]).code == 0
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    employees.write_text(employees.read_text(encoding="utf-8").replace(",22000.00,", ",32000.00,"),
+                         encoding="utf-8")  # fmt: skip
+    assert run_cli(["compute", "--period", "2024-05", "--out", "fake"]).code == 5
+    assert run_cli(["compute", "--period", "2024-05", "--out", "fake", "--draft"]).code == 0
+    (company / "out" / "2024-05").rename(company / "paid")
+    (company / "fake" / "2024-05-draft").rename(company / "out" / "2024-05")
+    manifest = json.loads((company / "out" / "2024-05" / "manifest.json").read_text("utf-8"))
+    manifest.pop("draft")
+    (company / "out" / "2024-05" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    ran = run_cli(["verify", "out/2024-05"])
+    assert ran.code == 1
+    assert ("out/2024-05: the closed period's manifest is not the one fixtures/ledger.json "
+            "recorded") in ran.stdout  # fmt: skip
+
+
+def test_a_ref_is_never_taken_for_a_git_option(company: Path, tmp_path: Path) -> None:
+    # 9. diff '--head=--output=/path:x' made git write a file
+    subprocess.run(["git", "init", "-q"], cwd=company, check=True)
+    target = tmp_path / "written"
+    ran = run_cli(["diff", "--period", "2024-05", "--base", "2024.01",
+                   f"--head=--output={target}:x"])  # fmt: skip
+    assert ran.code == 2
+    assert "not a GIT-REF:path (a ref does not start with '-')" in ran.stderr
+    assert not target.exists() and not Path(f"{target}:x").exists()
+
+
+def test_a_transform_is_not_an_encoding(company: Path) -> None:
+    # 11. --encoding rot13 passed option checking
+    ran = run_cli(["compute", "--period", "2024-05", "--encoding", "rot13"])
+    assert ran.code == 2
+    assert "'rot13' is a transform, not a text encoding" in ran.stderr
+
+
+def test_control_characters_from_a_file_never_reach_the_terminal(company: Path) -> None:
+    # 11. raw OSC/BEL bytes of a bad id were printed as they are
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    text = employees.read_text(encoding="utf-8").replace("E001,", "E\x1b]0;pwned\x07001,", 1)
+    employees.write_text(text, encoding="utf-8")
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 4
+    assert "\x1b" not in ran.stderr and "\x07" not in ran.stderr
+    assert "E\\x1b]0;pwned\\x07001" in ran.stderr
+
+
+def test_no_output_shows_a_negative_zero(company: Path) -> None:
+    # 3. -0.00 appeared in payroll.csv, results.json and slips
+    adjustments = company / "fixtures" / "2024-05" / "adjustments.csv"
+    adjustments.write_text(adjustments.read_text(encoding="utf-8") + "E005,更正 Correction,-0.00,"
+                           "earning,Nothing owed after all,E024 韩梅 Han Mei\n", "utf-8")  # fmt: skip
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+    out = company / "out" / "2024-05"
+    for name in ("payroll.csv", "results.json", "payslips/E005.md", "payslips/E005.html",
+                 "payroll-summary.md"):  # fmt: skip
+        assert "-0.00" not in (out / name).read_text(encoding="utf-8-sig"), name
+    slip = (out / "payslips" / "E005.md").read_text(encoding="utf-8")
+    assert "更正 Correction" in slip
