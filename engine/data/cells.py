@@ -54,6 +54,15 @@ def parse_money(text: str) -> Decimal:
     return Decimal(text)
 
 
+def parse_amount(text: str) -> Decimal:
+    """Money that is never negative (an employee's money field, an adjustment's amount)."""
+    value = parse_money(text)
+    if value < 0:
+        raise CellError(f"'{text}' is below zero; an amount here is never negative (a field "
+                        "that may be is declared decimal)")  # fmt: skip
+    return value
+
+
 def parse_number(text: str) -> Decimal:
     """A plain decimal number ``-?digits[.digits]``."""
     value = parse_decimal(text)
@@ -81,13 +90,23 @@ def parse_text(text: str) -> str:
     return text
 
 
+def parse_label(text: str) -> str:
+    """A text a formula compares (a role, a declared text field): no space at either end, which
+    would make ``role == "manager"`` silently false."""
+    if text != text.strip():
+        end = "its end" if text[-1:].isspace() else "its start"
+        raise CellError(f"'{text}' has a space at {end}; remove it (a formula compares it as "
+                        "written)")  # fmt: skip
+    return text
+
+
 #: The parser of each declared field kind.
 PARSERS: dict[FieldKind, Callable[[str], Any]] = {
-    FieldKind.MONEY: parse_money,
+    FieldKind.MONEY: parse_amount,
     FieldKind.DECIMAL: parse_number,
     FieldKind.INTEGER: parse_integer,
     FieldKind.DATE: parse_date,
-    FieldKind.TEXT: parse_text,
+    FieldKind.TEXT: parse_label,
 }
 
 
@@ -167,6 +186,8 @@ def cell_by_cell(column: Vector, typed: Callable[[str], Any]) -> Typed:
 
 _PATTERNS: dict[Callable[[str], Any], str] = {
     parse_money: r"^-?[0-9]+(\.[0-9]{1,2})?$",
+    parse_amount: r"^[0-9]+(\.[0-9]{1,2})?$",
+    parse_label: r"^(\S|\S.*\S)$",
     parse_number: r"^-?[0-9]+(\.[0-9]+)?$",
     parse_integer: r"^-?[0-9]+$",
     parse_date: r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
@@ -186,6 +207,8 @@ def _fast_type(column: Arrow, parse: Callable[[str], Any], required: bool) -> Ve
     present = pc.drop_null(data)
     if len(present) and not pc.all(pc.match_substring_regex(present, _PATTERNS[parse])).as_py():
         return None
+    if parse is parse_label:
+        return Arrow(data)
     if parse is parse_id:
         if len(present) and pc.any(pc.match_substring_regex(present, r"^\.+$")).as_py():
             return None

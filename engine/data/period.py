@@ -261,6 +261,10 @@ def type_adjustments(
                 amount = parse_money(record["amount"])
             except CellError as exc:
                 mine.append(data_error(table.at(line, "amount"), f"amount: {exc}"))
+            if amount is not None and amount < 0:
+                mine.append(data_error(table.at(line, "amount"), f"amount {record['amount']} is "
+                    "negative: write it positive, and the kind says which way it goes (a "
+                    "deduction takes it off)"))  # fmt: skip
         problems += mine
         if mine or empty or amount is None:
             continue
@@ -340,7 +344,7 @@ def assemble(
     ``aside`` (another version's, for `diff`) are set aside, and so is what names them."""
     employees = tables.get(EMPLOYEES)
     roster = (
-        type_roster(employees, policy, problems, aside)
+        type_roster(employees, policy, problems, aside, period)
         if employees is not None
         else empty_roster(os.path.join(folder, f"{EMPLOYEES}.csv"), policy)
     )

@@ -22,7 +22,7 @@ from ..formulas.vectors import Arrow, Const, Rows, Values, Vector
 from ..periods import Period
 from ..policy.model import FieldKind, Policy
 from . import columns
-from .cells import PARSERS, Typed, parse_date, parse_id, parse_text, texts, type_column
+from .cells import PARSERS, Typed, parse_date, parse_id, parse_label, parse_text, texts, type_column
 from .tables import Table, data_error, require
 
 FIXED = ("id", "name", "department", "role")
@@ -174,10 +174,16 @@ def _fast_days(hired: Arrow | None, left: Arrow | None, period: Period, size: in
 
 
 def type_roster(
-    table: Table, policy: Policy, problems: list[Diagnostic], aside: frozenset[str] = frozenset()
+    table: Table,
+    policy: Policy,
+    problems: list[Diagnostic],
+    aside: frozenset[str] = frozenset(),
+    period: Period | None = None,
 ) -> Roster:
     """The employees of employees.csv, typed by the policy's employee_fields, sorted by id;
-    those of the departments ``aside`` (another version's, for `diff`) are set aside."""
+    those of the departments ``aside`` (another version's, for `diff`) are set aside.  With
+    ``period``, someone hired after it or gone before it is an error: they are not employed in
+    it (paying them nothing would hide a row that does not belong)."""
     fields = policy.employee_fields
     why = f"declared in employee_fields of {policy.file}"
     ok = require(table, list(FIXED), "required", problems)
@@ -198,7 +204,7 @@ def type_roster(
         "id": typed("id", parse_id, True),
         "name": typed("name", parse_text, True),
         "department": typed("department", parse_text, True),
-        "role": typed("role", parse_text, True),
+        "role": typed("role", parse_label, True),
     }
     skipped: set[int] = set()
     for row in columns.outside(made["department"], sorted(policy.departments)):
@@ -228,6 +234,8 @@ def type_roster(
             made[name] = typed(name, parse_date, False)
     if "hired_on" in made and "left_on" in made:
         _left_before_hired(made, bad)
+    if period is not None:
+        _employed_in(made, period, bad)
     _clashing_ids(made["id"], rows.lines, bad)
     left_out: dict[str, Source] = {}
     raw_ids = texts(rows.columns["id"]) if bad else []
@@ -251,6 +259,28 @@ def type_roster(
     if not lines and not any(p.source.file == table.path for p in problems):
         problems.append(data_error(Source(table.path, 1), "no employees in the file"))
     return Roster(table.path, kept, lines, tuple(fields), left_out, set_aside)
+
+
+def _employed_in(
+    made: dict[str, Vector], period: Period, bad: dict[int, list[tuple[str, str]]]
+) -> None:
+    """A row of someone hired after the period, or gone before it."""
+    for name, bound, word in (("hired_on", period.last_day, "after"),
+                              ("left_on", period.first_day, "before")):  # fmt: skip
+        column = made.get(name)
+        if column is None:
+            continue
+        if isinstance(column, Arrow):
+            pc = arrow.pc
+            test = pc.greater if word == "after" else pc.less
+            if not pc.any(test(column.data, arrow.pa.scalar(bound, arrow.pa.date32()))).as_py():
+                continue
+        for row, day in enumerate(column.values()):
+            if day is None or not (day > bound if word == "after" else day < bound):
+                continue
+            bad.setdefault(row, []).append((name, f"{name} {day} is {word} {period}: not "
+                "employed this period; leave the row out of this month's employees.csv (or "
+                "correct the date)"))  # fmt: skip
 
 
 def _left_before_hired(made: dict[str, Vector], bad: dict[int, list[tuple[str, str]]]) -> None:
