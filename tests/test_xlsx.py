@@ -186,3 +186,25 @@ def test_a_misspelt_header_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "data/2024-04/employees.csv:1: error: missing column 'base_salary' (declared in "
         "employee_fields of policies/2024-01.yaml); the file has 'base_salery': a misspelling?"
     )
+
+
+def test_a_formula_cell_without_a_saved_value_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A workbook a script wrote holds the formula, not the value Excel shows: read as empty, a
+    # mid-month hire (=DATE(2024,4,15)) would be paid the whole month.
+    folder = period(tmp_path)
+    with (folder / "employees.csv").open(encoding="utf-8", newline="") as handle:
+        table = [[as_excel_value(c) if k else c for c in row]
+                 for k, row in enumerate(csv.reader(handle))]  # fmt: skip
+    at = table[0].index("hired_on")
+    table[-1][at] = "=DATE(2024,4,15)"
+    to_xlsx(folder / "employees.csv", table)
+    monkeypatch.chdir(tmp_path)
+    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    assert (ran.code, ran.stderr.splitlines()) == (4, [
+        f"data/2024-04/employees.xlsx:{len(table)}:{at + 1}: error: the cell holds a formula "
+        "with no value saved (=DATE(2024,4,15)): open and save the workbook in Excel (which "
+        "works it out), or write the value"
+    ])  # fmt: skip
+    assert not (tmp_path / "out").exists()

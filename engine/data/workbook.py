@@ -70,6 +70,19 @@ def _sheet(workbook: Any, layout: DataFile, wanted: Sequence[str]) -> tuple[Any,
     return visible[0], ""
 
 
+def _uncalculated(raw: bytes, title: str) -> dict[tuple[int, int], str]:
+    """The formula cells of a sheet, by (row, column): a workbook a script wrote holds the
+    formula without the value Excel would show (openpyxl reads that as an empty cell)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=False)
+    try:
+        return {(cell.row, cell.column): str(cell.value) for row in book[title].iter_rows()
+                for cell in row if cell.data_type == "f"}  # fmt: skip
+    finally:
+        book.close()
+
+
 def read_xlsx(
     path: str, layout: DataFile = PLAIN, wanted: Sequence[str] = ()
 ) -> tuple[Table | None, list[Diagnostic]]:
@@ -88,11 +101,18 @@ def read_xlsx(
     if sheet is None:
         workbook.close()
         return None, [data_error(Source(path), why)]
+    uncalculated = _uncalculated(raw, sheet.title)
     header: list[str] | None = None
     raw_header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
     numeric_ids: list[Diagnostic] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for col, value in enumerate(values, start=1):
+            formula = uncalculated.get((number, col)) if value is None else None
+            if formula is not None:  # Excel would show its value; the file holds none
+                numeric_ids.append(data_error(Source(path, number, col), f"the cell holds a "
+                    f"formula with no value saved ({formula}): open and save the workbook in "
+                    "Excel (which works it out), or write the value"))  # fmt: skip
         cells = [_cell_text(v) for v in values]
         if header is not None:
             for col, (name, value) in enumerate(zip(header, values, strict=False), start=1):

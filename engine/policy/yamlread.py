@@ -237,6 +237,16 @@ if _C_PARSER is not None:
 def read_fast(
     text: str, file: str, plain_only: bool = True
 ) -> tuple[YamlDoc, list[Diagnostic]] | None:
+    """See :func:`_read_fast`; a document nested hundreds deep is an error, not a crash."""
+    try:
+        return _read_fast(text, file, plain_only)
+    except RecursionError:
+        return _too_deep(file)
+
+
+def _read_fast(
+    text: str, file: str, plain_only: bool = True
+) -> tuple[YamlDoc, list[Diagnostic]] | None:
     """The document composed by libyaml, or None: the pure-Python reader takes it.  Only text
     of the plain subset is tried (``plain_only``; the tests try any text, and find libyaml's
     own composer stepping aside where it would let something pass)."""
@@ -396,12 +406,19 @@ class _Builder:
 
 def read_yaml(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly; returns it with every problem found (a large policy
-    by libyaml where it can, else by the pure-Python reader: the same document)."""
+    by libyaml where it can, else by the pure-Python reader: the same document).  A document
+    nested more deeply than any policy is (hundreds of levels) is an error, not a crash."""
     if len(text) >= C_MIN_CHARS:
         fast = read_fast(text, file)
         if fast is not None:
             return fast
     return read_python(text, file)
+
+
+def _too_deep(file: str) -> tuple[YamlDoc, list[Diagnostic]]:
+    return YamlDoc(file, None), [error(Source(file, 1, 1), "the YAML is nested too deeply to "
+                                       "be a policy (hundreds of levels of lists or mappings); "
+                                       "write it flat")]  # fmt: skip
 
 
 #: Full-width characters a Chinese keyboard types where YAML wants their ASCII forms.
@@ -442,7 +459,15 @@ def typing_mistakes(text: str, file: str) -> list[Diagnostic]:
 
 def read_python(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
     """Load one YAML document strictly with PyYAML's pure-Python reader (every problem in its
-    words, at its position)."""
+    words, at its position); a document nested hundreds deep is an error, not a crash."""
+    try:
+        return _read_python(text, file)
+    except RecursionError:
+        return _too_deep(file)
+
+
+def _read_python(text: str, file: str) -> tuple[YamlDoc, list[Diagnostic]]:
+    """The reader of :func:`read_python`."""
     doc = YamlDoc(file, None)
     try:
         loader = _StrictLoader(text, file)
