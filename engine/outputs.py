@@ -36,7 +36,8 @@ def _old(out: str, period: str) -> str:
     return os.path.join(out, f".innerpay-old-{period}")
 
 
-def _io_error(path: str, exc: OSError) -> InnerpayError:
+def io_error(path: str, exc: OSError) -> InnerpayError:
+    """A write that failed (a full disk, no permission) as the error a user reads (exit 7)."""
     reason = {
         errno.ENOSPC: "the disk is full",
         errno.EACCES: "permission denied",
@@ -52,11 +53,18 @@ def _io_error(path: str, exc: OSError) -> InnerpayError:
 @contextlib.contextmanager
 def locked(out: str) -> Iterator[None]:
     """Hold the lock on an output folder; another holder makes this raise (exit 6)."""
+    path = os.path.join(out, LOCK_NAME)
     try:
         os.makedirs(out, exist_ok=True)
-        handle = open(os.path.join(out, LOCK_NAME), "a+b")  # noqa: SIM115 - held for the block
+        # never through a link: a planted one would make innerpay create a file elsewhere
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        handle = os.fdopen(os.open(path, flags, 0o644), "a+b")
     except OSError as exc:
-        raise _io_error(out, exc) from None
+        if exc.errno == errno.ELOOP:
+            raise InnerpayError([error(Source(path), "the lock file is a symbolic link; innerpay "
+                                       "follows none in its output folder: remove it",
+                                       Kind.IO)]) from None  # fmt: skip
+        raise io_error(out, exc) from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -166,8 +174,13 @@ def write_run(
     the lock).  ``manifest`` is given the sha256 of every file written, by path; a file is let
     go once written, so that the next can be made in its memory.  Should making a file raise,
     nothing is changed."""
-    recover(out, period)
     final, old, tmp = os.path.join(out, period), _old(out, period), _tmp(out, period)
+    for path in (final, old, tmp):
+        if os.path.islink(path):  # a run is only ever a real folder: never written through
+            raise InnerpayError([error(Source(path), "a symbolic link where the run's folder "
+                                       "goes; innerpay writes runs only as real folders: remove "
+                                       "the link", Kind.IO)])  # fmt: skip
+    recover(out, period)
     try:
         os.makedirs(tmp)
         made = {tmp}
@@ -199,7 +212,7 @@ def write_run(
     except OSError as exc:
         with contextlib.suppress(OSError):
             recover(out, period)
-        raise _io_error(out, exc) from None
+        raise io_error(out, exc) from None
     except BaseException:
         with contextlib.suppress(OSError):
             recover(out, period)  # making a file failed: the earlier outputs stay as they were

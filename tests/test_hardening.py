@@ -149,3 +149,64 @@ def test_no_output_shows_a_negative_zero(company: Path) -> None:
         assert "-0.00" not in (out / name).read_text(encoding="utf-8-sig"), name
     slip = (out / "payslips" / "E005.md").read_text(encoding="utf-8")
     assert "更正 Correction" in slip
+
+
+def test_a_link_where_the_run_goes_is_refused_and_followed_never(company: Path) -> None:
+    # 10. a symlink at <out>/<period>: every later run failed on rmtree (exit 70)
+    (company / "elsewhere").mkdir()
+    (company / "elsewhere" / "keep.txt").write_text("mine", encoding="utf-8")
+    (company / "out").mkdir()
+    (company / "out" / "2024-05").symlink_to(company / "elsewhere")
+    for _ in range(2):
+        ran = run_cli(["compute", "--period", "2024-05"])
+        assert ran.code == 7
+        assert ran.stderr.splitlines()[-1] == (
+            "out/2024-05: error: a symbolic link where the run's folder goes; innerpay writes "
+            "runs only as real folders: remove the link"
+        )
+    assert sorted(p.name for p in (company / "elsewhere").iterdir()) == ["keep.txt"]
+
+
+def test_a_planted_lock_link_creates_nothing_elsewhere(company: Path, tmp_path: Path) -> None:
+    # 11. the lock file was opened through a link, creating its target
+    target = tmp_path / "planted"
+    (company / "out").mkdir()
+    (company / "out" / ".innerpay.lock").symlink_to(target)
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 7
+    assert "the lock file is a symbolic link" in ran.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("bad", ['"x"', "[]", '{"a": 1}'])
+def test_a_manifest_of_the_wrong_shape_is_said_so(company: Path, bad: str) -> None:
+    # 10. a manifest whose sections have the wrong types: exit 70 before
+    assert run_cli(["compute", "--period", "2024-05", "--format", "json"]).code == 0
+    path = company / "out" / "2024-05" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["inputs"] = json.loads(bad)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    ran = run_cli(["verify", "out/2024-05"])
+    assert (ran.code, ran.stderr) == (2, "out/2024-05/manifest.json: error: not a run's "
+                                         "manifest: its inputs are not file → sha256\n")  # fmt: skip
+
+
+def test_close_on_a_full_disk_leaves_the_ledger_as_it_was(company: Path) -> None:
+    # 10. close on a full disk left ledger.json.tmp and exited 70
+    import resource
+    import signal
+    import sys
+
+    assert run_cli(["compute", "--period", "2024-05"]).code == 0
+
+    def full() -> None:  # in the child: a write past 100 bytes fails as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+
+    done = subprocess.run([sys.executable, "-m", "innerpay.cli", "close", "--period", "2024-05"],
+                          cwd=company, capture_output=True, text=True, preexec_fn=full,
+                          check=False)  # fmt: skip
+    assert done.returncode == 7, done.stderr
+    assert done.stderr == ("fixtures/ledger.json: error: cannot write the output: a file is larger "
+                           "than this system allows (is the disk full?); nothing was changed\n")  # fmt: skip
+    assert not [p.name for p in (company / "fixtures").iterdir() if p.name.startswith("ledger")]

@@ -11,6 +11,7 @@ never paid twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -22,7 +23,7 @@ from typing import Any
 
 from ..errors import Diagnostic, InnerpayError, Kind, Source, error, has_errors, warning
 from ..evaluate.results import Arrear, Results
-from ..outputs import input_key, locked
+from ..outputs import input_key, io_error, locked
 from ..periods import Period, PeriodError
 from ..policy import LineKind, Policy, PolicySet
 
@@ -94,11 +95,16 @@ def _write_ledger(data_dir: str, entries: dict[Period, Closed]) -> None:
     }
     path = ledger_path(data_dir)
     temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:  # a full disk: the ledger stays as it was, and nothing is left over
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise io_error(path, exc) from None
 
 
 def refuse_closed(

@@ -99,6 +99,11 @@ def verify_run(folder: str) -> Verification:
         )
         outputs: dict[str, str] = recorded["outputs"]
         inputs: dict[str, str] = recorded["inputs"]
+        for name, section in (("outputs", outputs), ("inputs", inputs)):
+            if not isinstance(section, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in section.items()
+            ):
+                raise TypeError(f"its {name} are not file → sha256")
     except (OSError, ValueError, KeyError, TypeError, PeriodError) as exc:
         found.diagnostics.append(
             error(Source(manifest_file), f"not a run's manifest: {exc}", Kind.USAGE)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-IDENT = "^[a-z][a-z0-9_]*$"
-PERIOD = "^[0-9]{4}-(0[1-9]|1[0-2])$"
+# Each pattern ends with (?![\s\S]), the end of the text in every regex dialect: Python's $
+# (jsonschema's, fastjsonschema's) also matches before a final newline, so "team_award\n"
+# would pass as a name and put a newline in payroll.csv's header.
+END = r"(?![\s\S])"
+IDENT = "^[a-z][a-z0-9_]*" + END
+PERIOD = "^[0-9]{4}-(0[1-9]|1[0-2])" + END
+CURRENCY = "^[A-Z]{3}" + END
 
 PATTERN_TEXT = {
     IDENT: "a lower-case name of letters, digits and _ (like delivery_rate)",
     PERIOD: "a month written YYYY-MM (like 2024-05)",
-    "^[A-Z]{3}$": "a three-letter currency code (like CNY)",
+    CURRENCY: "a three-letter currency code (like CNY)",
 }
 
 
@@ -265,7 +270,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             pattern=PERIOD,
         ),
         "title": key("A title for reports.", ["内部顾客机制 薪酬与晋升制度"], type="string"),
-        "currency": key("ISO 4217 currency code.", ["CNY"], type="string", pattern="^[A-Z]{3}$"),
+        "currency": key("ISO 4217 currency code.", ["CNY"], type="string", pattern=CURRENCY),
         "rounding": key(
             "How every pay line is rounded to 0.01 (a line may say otherwise).",
             ["half_up"],

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Diagnostic, error, nearest, suggest
+from ..errors import Diagnostic, error, nearest, suggest, terminal_safe
 from .document import IDENT, PATTERN_TEXT, POLICY_SCHEMA
 from .yamlread import Path, YamlDoc
 
@@ -159,7 +159,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{terminal_safe(value)}'"  # a newline in a name is shown as what it is
     if isinstance(value, list):
         return "a list"
     return "a mapping"
