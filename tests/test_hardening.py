@@ -210,3 +210,61 @@ def test_close_on_a_full_disk_leaves_the_ledger_as_it_was(company: Path) -> None
     assert done.stderr == ("fixtures/ledger.json: error: cannot write the output: a file is larger "
                            "than this system allows (is the disk full?); nothing was changed\n")  # fmt: skip
     assert not [p.name for p in (company / "fixtures").iterdir() if p.name.startswith("ledger")]
+
+
+def test_a_file_that_is_not_a_file_is_refused_at_once(company: Path) -> None:
+    # 7. a policy that is a FIFO hung the run; data linked to /dev/zero ate gigabytes
+    import os
+
+    os.mkfifo(company / "policies" / "2030-01.yaml")
+    ran = run_cli(["validate"])
+    assert ran.code == 3
+    assert (
+        "policies/2030-01.yaml: error: not a regular file (a FIFO, a device or a folder); "
+        "innerpay reads only files as a policy file"
+    ) in ran.stderr.splitlines()
+    (company / "policies" / "2030-01.yaml").unlink()
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    employees.unlink()
+    employees.symlink_to("/dev/zero")
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 4
+    assert ran.stderr.splitlines() == [  # the one cause, the rest counted
+        "fixtures/2024-05/employees.csv: error: not a regular file (a FIFO, a device or a "
+        "folder); innerpay reads only files as a data file (and 65 errors that follow from "
+        "this, not shown)"
+    ]
+
+
+def test_no_read_takes_more_than_its_limit(tmp_path: Path) -> None:
+    from innerpay.limits import bounded_read
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * 5000)
+    assert bounded_read(str(path), 5000, "data file") == (b"x" * 5000, "")
+    assert bounded_read(str(path), 4999, "data file") == (
+        None, "the file is larger than innerpay reads as a data file (5,000 bytes; at most 0 MiB)")  # fmt: skip
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused(company: Path) -> None:
+    # 7. a 12.5 MB xlsx that inflates to 3 GB ran past 8 GB
+    import zipfile
+
+    from innerpay.limits import MAX_XLSX_UNPACKED
+
+    book = company / "fixtures" / "2024-05" / "employees.xlsx"
+    (company / "fixtures" / "2024-05" / "employees.csv").unlink()
+    with (
+        zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bomb,
+        bomb.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+    ):
+        chunk = b"\0" * (1 << 24)
+        for _ in range(MAX_XLSX_UNPACKED // len(chunk) + 1):
+            part.write(chunk)
+    assert book.stat().st_size < 5 * 1024 * 1024
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 4
+    assert ran.stderr.splitlines()[0].startswith(
+        "fixtures/2024-05/employees.xlsx: error: the workbook unpacks to "
+    )
+    assert "(MAX_XLSX_UNPACKED) (and 65 errors that follow from this" in ran.stderr

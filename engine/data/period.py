@@ -346,7 +346,7 @@ def assemble(
     roster = (
         type_roster(employees, policy, problems, aside, period)
         if employees is not None
-        else empty_roster(os.path.join(folder, f"{EMPLOYEES}.csv"), policy)
+        else empty_roster(find_table(folder, EMPLOYEES)[0], policy)  # its .csv or .xlsx
     )
     counted = dict(tallies)
     for name in metric_tables(policy):

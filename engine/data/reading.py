@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ..errors import Diagnostic, Source
 from ..formulas import arrow
+from ..limits import MAX_DATA_BYTES
 from ..policy.model import PLAIN, DataFile
 from .arrowcsv import BLOCK_BYTES, read_arrow, stream_arrow
 from .tables import (
@@ -47,9 +48,11 @@ def find_table(folder: str, name: str) -> tuple[str, list[Diagnostic]]:
 def _fast(path: str, encoding: str) -> bool:
     """Whether the arrow reader should read this file: large, UTF-8 CSV, pyarrow there."""
     try:
-        large = os.path.getsize(path) >= FAST_BYTES
+        size = os.path.getsize(path)
     except OSError:
         return False
+    # a file over the limit (or not a file) is the plain reader's to refuse
+    large = FAST_BYTES <= size <= MAX_DATA_BYTES and os.path.isfile(path)
     readable = utf8(encoding) or encoding == AUTO  # arrow steps aside for anything not UTF-8
     return large and path.endswith(".csv") and readable and arrow.available()
 

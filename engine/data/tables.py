@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import Diagnostic, Kind, Source, error, nearest
 from ..formulas.vectors import Values, Vector
+from ..limits import MAX_DATA_BYTES, bounded_read
 from ..policy.model import PLAIN, DataFile
 
 #: Smaller files are read by the csv module: importing pyarrow would cost more than it saves.
@@ -127,11 +128,9 @@ def decode_as(raw: bytes, path: str, encoding: str) -> tuple[str | None, str, li
 
 
 def read_bytes(path: str) -> tuple[bytes | None, list[Diagnostic]]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(), []
-    except OSError as exc:
-        return None, [data_error(Source(path), f"cannot read the file: {exc.strerror}")]
+    """A data file's bytes (a regular file, within :data:`~innerpay.limits.MAX_DATA_BYTES`)."""
+    raw, why = bounded_read(path, MAX_DATA_BYTES, "data file")
+    return raw, ([data_error(Source(path), why)] if raw is None else [])
 
 
 # --- the csv module ------------------------------------------------------------------------------

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..errors import Diagnostic, Source, suggest
+from ..limits import MAX_XLSX_UNPACKED
 from ..policy.model import PLAIN, DataFile
 from .tables import Table, block_of, data_error, duplicate_columns, of_width, read_bytes
 
@@ -83,6 +85,16 @@ def _uncalculated(raw: bytes, title: str) -> dict[tuple[int, int], str]:
         book.close()
 
 
+def _unpacked_size(raw: bytes) -> int:
+    """What a workbook's parts add up to unpacked (a part's recorded size; 0 for no zip, which
+    openpyxl then refuses in its words)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            return sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
+
+
 def read_xlsx(
     path: str, layout: DataFile = PLAIN, wanted: Sequence[str] = ()
 ) -> tuple[Table | None, list[Diagnostic]]:
@@ -93,6 +105,11 @@ def read_xlsx(
     raw, problems = read_bytes(path)
     if raw is None:
         return None, problems
+    unpacked = _unpacked_size(raw)
+    if unpacked > MAX_XLSX_UNPACKED:
+        return None, [data_error(Source(path), f"the workbook unpacks to {unpacked:,} bytes; "
+                                 f"innerpay unpacks at most {MAX_XLSX_UNPACKED:,} "
+                                 "(MAX_XLSX_UNPACKED)")]  # fmt: skip
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
     except Exception as exc:

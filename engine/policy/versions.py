@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, replace
 
 from ..errors import Diagnostic, Kind, Source, error, has_errors, suggest, warning
+from ..limits import MAX_POLICY_BYTES, bounded_read
 from ..periods import Period
 from .checks import check_parameters_used, check_policy, customer_loops
 from .model import Policy, build_policy
@@ -48,12 +49,11 @@ class PolicySet:
 
 
 def read_text(path: str) -> tuple[str | None, bytes, list[Diagnostic]]:
-    """A policy file's text (UTF-8, BOM allowed) and its bytes, or a diagnostic."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        return None, b"", [error(Source(path), f"cannot read the file: {exc.strerror}")]
+    """A policy file's text (UTF-8, BOM allowed) and its bytes, or a diagnostic (a regular
+    file, within :data:`~innerpay.limits.MAX_POLICY_BYTES`)."""
+    raw, why = bounded_read(path, MAX_POLICY_BYTES, "policy file")
+    if raw is None:
+        return None, b"", [error(Source(path), why)]
     try:
         return raw.decode("utf-8-sig"), raw, []
     except UnicodeDecodeError as exc:

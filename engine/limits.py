@@ -1,0 +1,53 @@
+"""Limits: what innerpay reads at most, stated and enforced before the work is done.
+
+Each limit is a constant here, named in its message and in SECURITY.md.  A file that is not a
+regular file (a FIFO would hang a run, ``/dev/zero`` never ends) is refused before it is
+opened; a file larger than its limit is refused before it is read; no read takes more bytes
+than the limit, whatever the file grows to meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+#: A policy version or a policy test case file (a real one is a few KiB).
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+#: A period's data file (CSV or .xlsx): a million employees' metric rows are a few hundred MiB.
+MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024
+#: What an .xlsx workbook may unpack to (a zip bomb of 12 MB inflates to gigabytes).
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit < 1024**3 else f"{limit // 1024**3} GiB"
+
+
+def bounded_read(path: str, limit: int, what: str) -> tuple[bytes | None, str]:
+    """A file's bytes, or why not: not a regular file, larger than ``limit``, unreadable."""
+    try:
+        found = os.stat(path)
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror}"
+    if not stat.S_ISREG(found.st_mode):
+        return None, ("not a regular file (a FIFO, a device or a folder); innerpay reads "
+                      f"only files as a {what}")  # fmt: skip
+    if found.st_size > limit:
+        return None, too_large(found.st_size, limit, what)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        return None, f"cannot read the file: {exc.strerror}"
+    if len(raw) > limit:
+        return None, too_large(len(raw), limit, what)
+    return raw, ""
+
+
+def too_large(size: int, limit: int, what: str) -> str:
+    """The message of a file over its limit."""
+    return (f"the file is larger than innerpay reads as a {what} ({size:,} bytes; at most "
+            f"{_size(limit)})")  # fmt: skip
+
+
+__all__ = ["MAX_DATA_BYTES", "MAX_POLICY_BYTES", "MAX_XLSX_UNPACKED", "bounded_read", "too_large"]
