@@ -268,3 +268,60 @@ def test_a_workbook_that_unpacks_past_the_limit_is_refused(company: Path) -> Non
         "fixtures/2024-05/employees.xlsx: error: the workbook unpacks to "
     )
     assert "(MAX_XLSX_UNPACKED) (and 65 errors that follow from this" in ran.stderr
+
+
+def custom(company: Path, body: str) -> Path:
+    """A templates folder whose slip is ``body``."""
+    folder = company / "mine"
+    folder.mkdir(exist_ok=True)
+    (folder / "payslip.md.j2").write_text(body, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("{{ lipsum(10**6) }}", "'lipsum' is undefined"),
+        ("{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
+         "not allowed in a template: more than 100,000 loop steps of range() in one file"),
+        ("{{ 'a' * 10**9 }}",
+         "not allowed in a template: text or a list of more than 1,000,000 made by *"),
+        ("{{ 2 ** 10000000 }}", "not allowed in a template: a power above 100 (** 10000000)"),
+        ("{{ 'a' * 1000000000 }}",
+         "not allowed in a template: text or a list of more than 1,000,000 made by *"),
+    ],
+)  # fmt: skip
+def test_a_template_cannot_run_without_end(company: Path, body: str, said: str) -> None:
+    # 8. lipsum(10**6), nested range() loops, 'a'*10**9 ran until killed
+    custom(company, body)
+    ran = run_cli(["compute", "--period", "2024-05", "--templates", "mine", "--format", "md"])
+    assert ran.code == 3
+    assert said in ran.stderr
+    assert not (company / "out").exists()
+
+
+def test_a_link_in_the_templates_folder_is_never_followed(company: Path, tmp_path: Path) -> None:
+    # 8. {% include 'leak.j2' %} of a link put a secret file's text in every slip
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the boss's password", encoding="utf-8")
+    folder = custom(company, "{% include 'leak.j2' %}\n")
+    (folder / "leak.j2").symlink_to(secret)
+    ran = run_cli(["compute", "--period", "2024-05", "--templates", "mine", "--format", "md"])
+    assert ran.code == 3
+    assert "'leak.j2' is a symbolic link; innerpay follows none in a templates folder" in ran.stderr
+    assert not (company / "out").exists()
+
+
+def test_every_template_a_run_reads_is_in_its_manifest(company: Path) -> None:
+    # 8. an included template was not in the manifest
+    folder = custom(company, "{% include '_mine.j2' %}\n")
+    (folder / "_mine.j2").write_text("{{ slip.name }}\n", encoding="utf-8")
+    ran = run_cli(["compute", "--period", "2024-05", "--templates", "mine", "--format", "md"])
+    assert ran.code == 0, ran.stderr
+    inputs = json.loads((company / "out" / "2024-05" / "manifest.json").read_text("utf-8"))[
+        "inputs"
+    ]
+    assert {"mine/_mine.j2", "mine/payslip.md.j2"} <= set(inputs)
+    (folder / "_mine.j2").write_text("{{ slip.id }}\n", encoding="utf-8")
+    ran = run_cli(["verify", "out/2024-05"])
+    assert ran.code == 1 and "input changed since the run: mine/_mine.j2" in ran.stdout

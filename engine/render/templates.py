@@ -7,6 +7,7 @@ the template's file and line.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import importlib.util
@@ -72,10 +73,28 @@ def template_sha256(templates: str | None) -> dict[str, str]:
             key = f"innerpay:templates/{name}"
         with open(path, "rb") as handle:
             result[key] = hashlib.sha256(handle.read()).hexdigest()
-    return result
+    # and every other file of the user's folder a template may include (links are never read)
+    for root, folders, names in os.walk(templates) if templates else ():
+        folders[:] = sorted(f for f in folders if not os.path.islink(os.path.join(root, f)))
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if path not in result and os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as handle:
+                    result[path] = hashlib.sha256(handle.read()).hexdigest()
+    return dict(sorted(result.items()))
 
 
 _DICT_NAMES = frozenset(dir(dict))
+
+#: The most loop steps ``range()`` gives one rendering of a template, all its loops together.
+MAX_RANGE_STEPS = 100_000
+#: The longest text a template may make by ``*`` (``'a' * 10**9``), and the largest exponent.
+MAX_MADE_CHARS = 1_000_000
+MAX_EXPONENT = 100
+#: The most one rendered file may hold (a report of a million employees is well under).
+MAX_RENDERED_CHARS = 64 * 1024 * 1024
+
+_steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("innerpay_range_steps")
 
 
 @functools.cache
@@ -88,9 +107,25 @@ def sandbox() -> type[SandboxedEnvironment]:
     key first gives the same value, or the same undefined, and skips it; every other name (and
     every other object) goes the sandbox's own way, checks and all.
     """
+    from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
 
     class Sandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            """``*`` and ``**`` within bounds: text or a list made by ``*`` (``'a' * 10**9``) and
+            a power's exponent."""
+            if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"a power above {MAX_EXPONENT} (** {right})")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                            and len(seq) * times > MAX_MADE_CHARS:  # fmt: skip
+                        raise SecurityError(f"text or a list of more than {MAX_MADE_CHARS:,} "
+                                            "made by *")  # fmt: skip
+            return super().call_binop(context, operator, left, right)
+
         def getattr(self, obj: Any, attribute: str) -> Any:
             if type(obj) is dict and attribute not in _DICT_NAMES:
                 try:
@@ -118,7 +153,7 @@ def _make_environment(templates: str | None, kind: str) -> SandboxedEnvironment:
 
     loaders: list[jinja2.BaseLoader] = []
     if templates:
-        loaders.append(jinja2.FileSystemLoader(templates))
+        loaders.append(_unlinked_loader()(templates))
     loaders.append(jinja2.FileSystemLoader(default_templates()))
     env = sandbox()(
         loader=jinja2.ChoiceLoader(loaders),
@@ -131,7 +166,49 @@ def _make_environment(templates: str | None, kind: str) -> SandboxedEnvironment:
         auto_reload=False,  # one run: no need to look at each file again for every slip
     )
     env.filters["raw"] = Markup  # for the few places a Markdown template writes its own markup
+    env.globals.pop("lipsum", None)  # lipsum(10**6): text without end, and no report needs it
+    env.globals["range"] = _bounded_range
     return env
+
+
+@functools.cache
+def _unlinked_loader() -> type[Any]:
+    """A user's templates folder read without following a symbolic link in it: ``{% include
+    'leak.j2' %}`` of a link to a secret file would print the secret in every slip."""
+    import jinja2
+    from jinja2.exceptions import SecurityError
+
+    class Unlinked(jinja2.FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            source, filename, uptodate = super().get_source(environment, template)
+            for base in self.searchpath:
+                inside = os.path.relpath(filename, base)
+                if inside.startswith(os.pardir):
+                    continue
+                at = base
+                for part in inside.split(os.sep):
+                    at = os.path.join(at, part)
+                    if os.path.islink(at):
+                        raise SecurityError(f"'{template}' is a symbolic link; innerpay follows "
+                                            "none in a templates folder")  # fmt: skip
+            return source, filename, uptodate
+
+    return Unlinked
+
+
+def _bounded_range(*args: int) -> range:
+    """``range()`` of a template: at most :data:`MAX_RANGE_STEPS` steps in one rendering, all
+    its loops together (nested ``range(99999)`` loops ran until killed)."""
+    from jinja2.exceptions import SecurityError
+
+    made = range(*args)
+    steps = _steps.get(None)
+    if steps is not None:
+        steps[0] += len(made)
+        if steps[0] > MAX_RANGE_STEPS:
+            raise SecurityError(f"more than {MAX_RANGE_STEPS:,} loop steps of range() in one "
+                                "file")  # fmt: skip
+    return made
 
 
 def _template_error(exc: Exception, name: str, templates: str | None) -> Diagnostic:
@@ -153,8 +230,19 @@ def _template_error(exc: Exception, name: str, templates: str | None) -> Diagnos
 
 
 def render(env: SandboxedEnvironment, name: str, templates: str | None, **context: Any) -> bytes:
+    """One file from its template: bounded in loop steps (:data:`MAX_RANGE_STEPS`), in what
+    ``*`` makes, and in size (:data:`MAX_RENDERED_CHARS`)."""
+    token = _steps.set([0])
     try:
         template = env.get_template(name)  # loaded and compiled once, then from Jinja's cache
-        return template.render(**context).encode("utf-8")
+        text = template.render(**context)  # bounded by the loop steps and what * makes
+        if len(text) > MAX_RENDERED_CHARS:
+            from jinja2.exceptions import SecurityError
+
+            raise SecurityError(f"the file rendered is larger than {MAX_RENDERED_CHARS:,} "
+                                "characters")  # fmt: skip
+        return text.encode("utf-8")
     except Exception as exc:  # a user template may fail in any way (Jinja's errors included)
         raise InnerpayError([_template_error(exc, name, templates)]) from None
+    finally:
+        _steps.reset(token)
