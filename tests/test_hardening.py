@@ -325,3 +325,16 @@ def test_every_template_a_run_reads_is_in_its_manifest(company: Path) -> None:
     (folder / "_mine.j2").write_text("{{ slip.id }}\n", encoding="utf-8")
     ran = run_cli(["verify", "out/2024-05"])
     assert ran.code == 1 and "input changed since the run: mine/_mine.j2" in ran.stdout
+
+
+def test_utf8_files_forced_through_another_encoding_are_an_error(company: Path) -> None:
+    # 3. --encoding latin-1 on UTF-8 files gave mojibake names with exit 0
+    ran = run_cli(["compute", "--period", "2024-05", "--encoding", "latin-1"])
+    assert ran.code == 4
+    assert (
+        "fixtures/2024-05/employees.csv:2: error: the file is UTF-8, but --encoding latin-1 would "
+        "read 'E001,王强 Wang Qiang,sales,manager,22000.00,5,2016-03-01,' as "
+        "'E001,ç\\x8e\\x8bå¼º Wang Qiang,sales,manager,22000.00,5,2016-03-01,'; read it with "
+        "--encoding auto or utf-8"
+    ) in ran.stderr
+    assert not (company / "out").exists()

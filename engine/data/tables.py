@@ -102,6 +102,9 @@ def decode_as(raw: bytes, path: str, encoding: str) -> tuple[str | None, str, li
                             f"offset {failed.start} is neither UTF-8 nor GB18030; name the "
                             "file's encoding with --encoding")]  # fmt: skip
     codec = "utf-8-sig" if utf8(encoding) else encoding
+    misread = _utf8_misread(raw, path, encoding) if codec != "utf-8-sig" else None
+    if misread is not None:
+        return None, encoding, [misread]
     try:
         return raw.decode(codec), encoding, []
     except UnicodeDecodeError as exc:
@@ -125,6 +128,27 @@ def decode_as(raw: bytes, path: str, encoding: str) -> tuple[str | None, str, li
         )
     except LookupError:
         return None, encoding, [data_error(Source(path), f"unknown encoding '{encoding}'")]
+
+
+def _utf8_misread(raw: bytes, path: str, encoding: str) -> Diagnostic | None:
+    """A UTF-8 file forced through another encoding (``--encoding latin-1``) reads without an
+    error, as other characters: that is an error, showing the first word both ways."""
+    first = next((k for k, byte in enumerate(raw) if byte >= 0x80), None)
+    if first is None:
+        return None  # ASCII reads alike in every encoding innerpay is given
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None  # not UTF-8: the encoding named is the file's
+    line = raw[:first].count(b"\n") + 1
+    start = raw.rfind(b"\n", 0, first) + 1
+    end = raw.find(b"\n", first)
+    piece = raw[start : end if end >= 0 else len(raw)][:60]
+    right = piece.decode("utf-8", errors="ignore")
+    wrong = piece.decode(encoding, errors="replace")
+    said = f"read '{right}' as '{wrong}'; read it with --encoding auto or utf-8"
+    return data_error(Source(path, line), f"the file is UTF-8, but --encoding {encoding} would "
+                      + said)  # fmt: skip
 
 
 def read_bytes(path: str) -> tuple[bytes | None, list[Diagnostic]]:
