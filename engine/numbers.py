@@ -22,6 +22,14 @@ CONTEXT = decimal.Context(
     Emin=-999_999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+#: :data:`CONTEXT` for the operations that are exact when their result fits (+, -, ×, a whole
+#: power): one that would be rounded to 28 digits raises Inexact instead, so that a value
+#: never loses digits silently before it is rounded to the cent.
+EXACT = CONTEXT.copy()
+EXACT.traps[decimal.Inexact] = True
+#: A quotient at least this large is refused: 28 significant digits would leave it fewer than
+#: eight decimals, and its rounding to the cent would no longer be to the exact value's.
+MAX_QUOTIENT = Decimal(10) ** 20
 
 
 class Rounding(StrEnum):

@@ -338,3 +338,16 @@ def test_utf8_files_forced_through_another_encoding_are_an_error(company: Path) 
         "--encoding auto or utf-8"
     ) in ran.stderr
     assert not (company / "out").exists()
+
+
+def test_no_value_is_rounded_to_28_digits_before_the_cent(company: Path) -> None:
+    # 3. 1000000000000000000000001.18 × 0.35 was rounded to 28 digits, then to the cent
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    employees.write_text(employees.read_text(encoding="utf-8").replace(
+        ",22000.00,", ",1000000000000000000000001.18,", 1), encoding="utf-8")  # fmt: skip
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code != 0
+    assert (
+        "needs more than 28 significant digits: it would be rounded before the cent" in ran.stderr
+    )
+    assert not (company / "out").exists()

@@ -107,11 +107,16 @@ def test_zero_times_a_negative_number_is_left_to_decimal() -> None:
     assert shown(got)[0] == "Decimal('-0')"  # Decimal's negative zero, which arrow cannot hold
 
 
-def test_a_result_beyond_28_digits_is_rounded_as_decimal_rounds_it() -> None:
+def test_a_result_beyond_28_digits_is_a_fault_in_both_kernels() -> None:
+    # issue 17: rounded to 28 digits, 1000000000000000000000001.18 × 0.3… paid .48 for .47
     big = [Decimal("1234567890123456.78"), Decimal("2")]
     got = agree(lambda a, b: kernels.operator(ast.Mult, [a, b], 2), big, big)
-    assert not isinstance(got, Arrow)  # Decimal rounds to 28 digits: the arrow kernel declines
-    assert shown(got)[0] == "Decimal('1.524157875323883652796829977E+30')"
+    assert not isinstance(got, Arrow)  # 31 digits: the arrow kernel declines
+    assert shown(got) == [
+        "fault: 1234567890123456.78 * 1234567890123456.78 needs more than 28 significant digits: "
+        "it would be rounded before the cent; the amounts are too large",
+        "Decimal('4')",
+    ]
 
 
 @settings(max_examples=150, deadline=None)

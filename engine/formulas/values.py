@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ..numbers import Rounding
+from ..numbers import CONTEXT, EXACT, MAX_QUOTIENT, Rounding
 from .parse import BandTable, FormulaError, MissingValue, StepTable, Unavailable
 
 #: What a name, an operator or a function of a formula gives for one row: a number, a
@@ -69,15 +69,35 @@ def _arith(
     symbol: str, fn: Callable[[Decimal, Decimal], Decimal]
 ) -> Callable[[Value, Value], Decimal]:
     def apply(left: Value, right: Value) -> Decimal:
-        return fn(number(left, symbol), number(right, symbol))
+        a, b = number(left, symbol), number(right, symbol)
+        if symbol == "/":
+            result = fn(a, b)
+            if abs(result) >= MAX_QUOTIENT:
+                raise FormulaError(f"{a} / {b} is {result:.3E}: too large to round to the cent "
+                                   "exactly (innerpay keeps 28 significant digits)")  # fmt: skip
+            return result
+        try:
+            return fn(a, b)
+        except decimal.Inexact:
+            raise _too_many_digits(f"{a} {symbol} {b}") from None
 
     return apply
 
 
+def _too_many_digits(what: str) -> FormulaError:
+    return FormulaError(f"{what} needs more than 28 significant digits: it would be rounded "
+                        "before the cent; the amounts are too large")  # fmt: skip
+
+
 def power(left: Value, right: int) -> Decimal:
     """``left ** right``; the exponent is a checked literal whole number."""
-    result: Decimal = number(left, "**") ** right
-    return result
+    base = number(left, "**")
+    try:
+        return EXACT.power(base, right)
+    except decimal.Inexact:
+        if right < 0:  # a negative power is a division: rounded at 28 digits, like one
+            return CONTEXT.power(base, right)
+        raise _too_many_digits(f"{base} ** {right}") from None
 
 
 def _comparable(left: Value, right: Value, symbol: str) -> None:
@@ -124,10 +144,10 @@ def negation(value: Value) -> bool:
 
 #: The operators of a formula by their syntax node, as one value each.
 OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: _arith("+", operator.add),
-    ast.Sub: _arith("-", operator.sub),
-    ast.Mult: _arith("*", operator.mul),
-    ast.Div: _arith("/", operator.truediv),
+    ast.Add: _arith("+", EXACT.add),
+    ast.Sub: _arith("-", EXACT.subtract),
+    ast.Mult: _arith("*", EXACT.multiply),
+    ast.Div: _arith("/", CONTEXT.divide),
     ast.Pow: power,
     ast.USub: negate,
     ast.UAdd: plus,
