@@ -394,7 +394,7 @@ def _line_text(line: dict[str, Any]) -> list[str]:
     for i in line["inputs"]:
         out.append(f"    {i['name']:<{width}}  {_shown(i['value']):<14}  {i['origin']}")
     if line["applies"]:
-        out.append(f"  exact {line['exact']} → rounded {line['rounding']} = {line['amount']}")
+        out.append(f"  unrounded {line['exact']} → rounded {line['rounding']} = {line['amount']}")
     return out
 
 
