@@ -351,3 +351,20 @@ def test_no_value_is_rounded_to_28_digits_before_the_cent(company: Path) -> None
         "needs more than 28 significant digits: it would be rounded before the cent" in ran.stderr
     )
     assert not (company / "out").exists()
+
+
+def test_a_policy_may_say_to_compare_roles_without_edge_spaces(company: Path) -> None:
+    # 3. the trailing space is an error unless the policy says to trim (files: trim)
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    employees.write_text(employees.read_text(encoding="utf-8").replace(",manager,", ",manager ,", 1),
+                         encoding="utf-8")  # fmt: skip
+    assert run_cli(["compute", "--period", "2024-05", "--out", "no"]).code == 4
+    for policy in (company / "policies").glob("*.yaml"):
+        text = policy.read_text(encoding="utf-8")
+        policy.write_text(text.replace("\nmetrics:\n", "\nfiles:\n  employees: {trim: true}\n"
+                                       "metrics:\n", 1), encoding="utf-8")  # fmt: skip
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "json"])
+    assert ran.code == 0, ran.stderr
+    paid = json.loads((company / "out" / "2024-05" / "results.json").read_text("utf-8"))
+    e001 = paid["employees"]["E001"]
+    assert (e001["role"], e001["lines"]["manager_allowance"]) == ("manager", "2000.00")

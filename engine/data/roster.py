@@ -194,8 +194,13 @@ def type_roster(
     rows = table.rows
     bad: dict[int, list[tuple[str, str]]] = {}  # row → (column, message)
 
+    trim = policy.layout("employees").trim  # files: {employees: {trim: true}}
+
     def typed(name: str, parse: Any, required: bool) -> Vector:
-        result: Typed = type_column(rows.columns[name], name, parse, required)
+        column = rows.columns[name]
+        if trim and parse is parse_label:  # the policy says: compare without edge spaces
+            column = columns.stripped(column)
+        result: Typed = type_column(column, name, parse, required)
         for row, message in result.problems.items():
             bad.setdefault(row, []).append((name, message))
         return result.column

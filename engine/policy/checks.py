@@ -339,6 +339,9 @@ def check_files(policy: Policy) -> list[Diagnostic]:
             where = policy.doc.key_at(("files", name))
             problems.append(error(where, f"files: '{name}' is not a table of a period "
                                          f"folder{hint}"))  # fmt: skip
+        if layout.trim and name != "employees":
+            problems.append(error(policy.doc.at(("files", name, "trim")), f"files: {name}: trim "
+                                  "is for employees (its roles and text fields)"))  # fmt: skip
         seen: dict[str, str] = {}
         for column, named in layout.columns.items():
             if named in seen:

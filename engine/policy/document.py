@@ -339,6 +339,12 @@ POLICY_SCHEMA: dict[str, Any] = {
                         type="string",
                         minLength=1,
                     ),
+                    "trim": key(
+                        "employees: compare a role or text field without the spaces at its "
+                        "ends (else a space there is an error).",
+                        [True],
+                        type="boolean",
+                    ),
                 },
             ),
         ),

@@ -182,6 +182,7 @@ class DataFile:
 
     columns: Mapping[str, str] = field(default_factory=dict)  # the file's name → innerpay's
     sheet: str | None = None
+    trim: bool = False  # a role or text field compared without the spaces at its ends
 
     def named(self, header: list[str]) -> list[str]:
         """A header with each column as innerpay names it."""
@@ -479,7 +480,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
         adjustment_categories=dict(data.get("adjustment_categories") or {}),
         domains={k: dict(v) for k, v in (data.get("domains") or {}).items()},
         files={
-            k: DataFile(dict(v.get("columns") or {}), v.get("sheet"))
+            k: DataFile(dict(v.get("columns") or {}), v.get("sheet"), bool(v.get("trim")))
             for k, v in (data.get("files") or {}).items()
         },
         approvers=_approvers(data.get("adjustment_approvers")),
