@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import tempfile
 from decimal import Decimal
 
+from innerpay.audit.verify import verify_run
+from innerpay.data.reading import read_table
 from innerpay.errors import Source
 from innerpay.formulas import PAY_FUNCTIONS, FormulaError, compile_formula
 from innerpay.formulas.evaluator import evaluate_one
@@ -46,3 +50,26 @@ def check_formula_text(text: str) -> None:
         return
     with contextlib.suppress(FormulaError):
         evaluate_one(formula, ENV)
+
+
+def check_xlsx_bytes(raw: bytes) -> None:
+    """Any bytes as employees.xlsx: a table, or diagnostics naming the file, never a crash."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "employees.xlsx")
+        with open(path, "wb") as handle:
+            handle.write(raw)
+        table, problems = read_table(path)
+        assert all(p.source.file == path for p in problems), problems
+        assert table is not None or any(p.is_error for p in problems)
+
+
+def check_manifest_text(text: str) -> None:
+    """Any text as a run's manifest.json: verify finds differences or says what is wrong with
+    it, never a crash (the run's folder holds nothing else)."""
+    with tempfile.TemporaryDirectory() as folder:
+        run = os.path.join(folder, "out", "2024-05")
+        os.makedirs(run)
+        with open(os.path.join(run, "manifest.json"), "w", encoding="utf-8") as handle:
+            handle.write(text)
+        found = verify_run(run)
+        assert found.differences or found.diagnostics
