@@ -368,3 +368,19 @@ def test_a_policy_may_say_to_compare_roles_without_edge_spaces(company: Path) ->
     paid = json.loads((company / "out" / "2024-05" / "results.json").read_text("utf-8"))
     e001 = paid["employees"]["E001"]
     assert (e001["role"], e001["lines"]["manager_allowance"]) == ("manager", "2000.00")
+
+
+def test_a_table_read_whole_is_bounded_in_rows(tmp_path: Path) -> None:
+    # 7. a ballots.csv of ten million rows took 6.7 GB (the limit, lowered here)
+    from innerpay.data.reading import read_table
+
+    path = tmp_path / "ballots.csv"
+    path.write_text("candidate,voter,vote\n" + "E1,E2,yes\n" * 11, encoding="utf-8")
+    table, problems = read_table(str(path), max_rows=11)
+    assert table is not None and not problems and table.rows.size == 11
+    table, problems = read_table(str(path), max_rows=10)
+    assert table is None
+    assert [p.message for p in problems] == [
+        "the file has more than 10 rows (12 lines at least); innerpay reads at most 10 of a "
+        "table read whole (MAX_TABLE_ROWS)"
+    ]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from ..errors import Diagnostic, Source
 from ..formulas import arrow
-from ..limits import MAX_DATA_BYTES
+from ..limits import MAX_DATA_BYTES, MAX_TABLE_ROWS, more_lines_than
 from ..policy.model import PLAIN, DataFile
 from .arrowcsv import BLOCK_BYTES, read_arrow, stream_arrow
 from .tables import (
@@ -58,10 +58,22 @@ def _fast(path: str, encoding: str) -> bool:
 
 
 def read_table(
-    path: str, encoding: str = "utf-8", layout: DataFile = PLAIN, wanted: Sequence[str] = ()
+    path: str,
+    encoding: str = "utf-8",
+    layout: DataFile = PLAIN,
+    wanted: Sequence[str] = (),
+    max_rows: int = MAX_TABLE_ROWS,
 ) -> tuple[Table | None, list[Diagnostic]]:
     """A whole table, from CSV or .xlsx, with the same problems whichever reads it; its columns
-    named as ``layout`` says (the ``wanted`` ones choose a workbook's sheet)."""
+    named as ``layout`` says (the ``wanted`` ones choose a workbook's sheet).  A CSV file of
+    more than ``max_rows`` rows is refused before it is read."""
+    if path.endswith(".csv") and os.path.isfile(path):  # not a FIFO or a device: never opened
+        lines = more_lines_than(path, max_rows + 1)  # the header's line too
+        if lines is not None:
+            said = (f"the file has more than {max_rows:,} rows ({lines:,} lines at least); "
+                    f"innerpay reads at most {max_rows:,} of a table read whole "
+                    "(MAX_TABLE_ROWS)")  # fmt: skip
+            return None, [data_error(Source(path), said)]
     if path.endswith(".xlsx"):
         return read_xlsx(path, layout, wanted)
     if _fast(path, encoding):
