@@ -274,36 +274,28 @@ def compute_results(
     return Computed(results, problems, policy, data, history, chart_inputs, policy_files)
 
 
-def git_commit(directory: str) -> str | None:
-    """The commit of the git repository holding ``directory``, if any (for the manifest only)."""
+def _git(directory: str, *args: str) -> str | None:
+    """What a git command prints about the repository holding ``directory`` (None: no git, no
+    repository, or it failed)."""
     try:
-        done = subprocess.run(
-            ["git", "-C", directory, "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
+        done = subprocess.run(["git", "-C", directory, *args], capture_output=True, text=True,
+                              timeout=10, check=False)  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def git_commit(directory: str) -> str | None:
+    """The commit of the git repository holding ``directory``, if any (for the manifest only)."""
+    commit = (_git(directory, "rev-parse", "HEAD") or "").strip()
+    return commit if len(commit) == 40 else None
 
 
 def git_clean(directory: str) -> bool | None:
     """Whether the policies folder's files are as committed (no change, nothing untracked), if
     it is in a git repository: a run from a changed tree is not the commit's run."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", directory, "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return None if done.returncode != 0 else not done.stdout.strip()
+    status = _git(directory, "status", "--porcelain", "--", ".")
+    return None if status is None else not status.strip()
 
 
 def manifest(

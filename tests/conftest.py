@@ -52,3 +52,13 @@ def expected_lines(path: Path) -> list[str]:
     marker = "# expect: "
     text = path.read_text(encoding="utf-8", errors="replace")
     return [line[len(marker) :] for line in text.splitlines() if line.startswith(marker)]
+
+
+def finance_appraised_by_sales(company: Path) -> None:
+    """May's version makes Sales Finance's customer (it was Purchasing): Sales and Finance then
+    appraise each other, and the five-department loop is broken."""
+    policy = company / "policies" / "2024-05.yaml"
+    text = policy.read_text(encoding="utf-8")
+    finance = text.index("  finance:")
+    text = text[:finance] + text[finance:].replace("department: purchasing", "department: sales", 1)
+    policy.write_text(text, encoding="utf-8")

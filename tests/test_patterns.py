@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import run_cli
+from .conftest import finance_appraised_by_sales, run_cli
 
 SALES = ["E001", "E002", "E003", "E004", "E005", "E006"]
 FINANCE = ["E024", "E025", "E026", "E027"]
@@ -18,11 +18,7 @@ def section(company: Path, period: str = "2024-05") -> str:
 def test_two_departments_that_elect_each_others_candidates_are_shown(company: Path) -> None:
     # Sales and Finance appraise each other; each says yes to the other's candidate and no to
     # its own.
-    policy = company / "policies" / "2024-05.yaml"
-    text = policy.read_text(encoding="utf-8")
-    finance = text.index("  finance:")
-    text = text[:finance] + text[finance:].replace("department: purchasing", "department: sales", 1)
-    policy.write_text(text, encoding="utf-8")
+    finance_appraised_by_sales(company)
     folder = company / "fixtures" / "2024-05"
     (folder / "candidates.csv").write_text(
         "candidate,position\nE002,销售主管 Sales supervisor\nE025,财务主管 Finance supervisor\n",

@@ -52,29 +52,38 @@ def _share(tally: Tally) -> Decimal:
     return CONTEXT.divide(Decimal(tally.yes), Decimal(tally.valid))
 
 
-def _summed(tallies: list[Tally]) -> Tally:
-    return Tally(sum(t.yes for t in tallies), sum(t.valid for t in tallies))
+def _less(total: Tally, part: Tally) -> Tally:
+    return Tally(total.yes - part.yes, total.valid - part.valid)
 
 
-def _leaning(between: dict[tuple[str, str], Tally], x: str, y: str, least: int) -> Leaning | None:
-    """How x's voters elect y's candidates against their other votes (None: too few ballots)."""
-    here = between.get((x, y), Tally())
-    other = _summed([t for (v, c), t in between.items() if v == x and c != y])
-    if other.valid < least:  # x voted for nobody else: compare with the others' votes for y
-        other = _summed([t for (v, c), t in between.items() if c == y and v != x])
-    if here.valid < least or other.valid < least:
-        return None
-    return Leaning(x, y, _share(here), here.valid, _share(other), other.valid)
+def _by(between: dict[tuple[str, str], Tally], side: int) -> dict[str, Tally]:
+    """Every valid ballot summed by the voters' (``side`` 0) or candidates' (1) department."""
+    sums: dict[str, Tally] = {}
+    for key, tally in between.items():
+        was = sums.get(key[side], Tally())
+        sums[key[side]] = Tally(was.yes + tally.yes, was.valid + tally.valid)
+    return sums
 
 
 def mutual_elections(results: Results) -> list[tuple[Leaning, Leaning]]:
     """Pairs of departments that elect each other's candidates far above their other votes."""
     least = results.policy.promotion.min_voters_shown if results.policy.promotion else 3
     between = results.votes_between
-    pairs = sorted({tuple(sorted(k)) for k in between if k[0] != k[1]})
+    by_voters, by_candidates = _by(between, 0), _by(between, 1)
+
+    def leaning(x: str, y: str) -> Leaning | None:
+        """How x's voters elect y's candidates against their other votes (None: too few)."""
+        here = between.get((x, y), Tally())
+        other = _less(by_voters[x], here)
+        if other.valid < least:  # x voted for nobody else: compare with others' votes for y
+            other = _less(by_candidates[y], here)
+        if here.valid < least or other.valid < least:
+            return None
+        return Leaning(x, y, _share(here), here.valid, _share(other), other.valid)
+
     found = []
-    for x, y in pairs:
-        one, two = _leaning(between, x, y, least), _leaning(between, y, x, least)
+    for x, y in sorted({tuple(sorted(k)) for k in between if k[0] != k[1]}):
+        one, two = leaning(x, y), leaning(y, x)
         if one is None or two is None:
             continue
         if min(one.share - one.elsewhere, two.share - two.elsewhere) >= MUTUAL_MARGIN:
@@ -98,15 +107,20 @@ def generous_customers(results: Results) -> list[Generous]:
                 by_period.setdefault(str(point.period), {}).setdefault(customer, []).append(
                     point.score
                 )
+    totals = {period: (sum((v for values in month.values() for v in values), Decimal(0)),
+                       sum(len(values) for values in month.values()))
+              for period, month in by_period.items()}  # fmt: skip  # every appraisal, summed once
     found = []
     for customer in sorted({c for month in by_period.values() for c in month}):
         rows = []
         for period, month in sorted(by_period.items()):
-            others = [v for c, values in month.items() if c != customer for v in values]
-            if customer not in month or not others:
-                continue
-            own = CONTEXT.divide(sum(month[customer], Decimal(0)), len(month[customer]))
-            rest = CONTEXT.divide(sum(others, Decimal(0)), len(others))
+            mine = month.get(customer)
+            total, count = totals[period]
+            if not mine or count == len(mine):
+                continue  # no appraisal of its own, or no other customer's to compare with
+            own_sum = sum(mine, Decimal(0))
+            own = CONTEXT.divide(own_sum, len(mine))
+            rest = CONTEXT.divide(CONTEXT.subtract(total, own_sum), count - len(mine))
             rows.append((period, own, rest))
         if len(rows) >= 2 and all(own - rest >= LENIENT_MARGIN for _, own, rest in rows):
             found.append(Generous(customer, tuple(rows)))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from ..data import columns
 from ..evaluate.patterns import (
     LENIENT_MARGIN,
     MUTUAL_MARGIN,
@@ -19,6 +20,8 @@ from ..evaluate.patterns import (
     mutual_elections,
 )
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
+from ..formulas import kernels
+from ..formulas.kernels import split
 from ..numbers import compared, grouped, no_negative_zero, percent_str, target_str
 from ..policy.model import LineKind
 from ..version import __version__
@@ -192,24 +195,27 @@ def summary_view(results: Results) -> dict[str, Any]:
     """The payroll summary the boss signs: totals by department and by line, every adjustment
     with its reason and approver, every arrear, the checks that warn."""
     payroll, policy = results.employees, results.policy
+    departments = payroll.roster.columns["department"]
+    # each a pass over whole columns, as diff sums them (arrow kernels where the roster is one)
+    headcount = columns.counts(departments)
+    sums = [columns.sums_by(departments, c) for c in (payroll.gross, payroll.deductions,
+                                                       payroll.net)]  # fmt: skip
     zero = Decimal(0)
-    by_department: dict[str, list[Any]] = {d: [0, zero, zero, zero] for d in policy.departments}
-    columns = (payroll.roster.departments, *(c.values() for c in (payroll.gross,
-               payroll.deductions, payroll.net)))  # fmt: skip
-    for dept, gross, deductions, net in zip(*columns, strict=True):  # one pass over everyone
-        sums = by_department[dept]
-        sums[0] += 1
-        sums[1] += gross
-        sums[2] += deductions
-        sums[3] += net
+    by_department: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {
+        d: (headcount.get(d, 0), sums[0].get(d, zero), sums[1].get(d, zero), sums[2].get(d, zero))
+        for d in policy.departments
+    }
     lines = []
     for line in policy.lines:
         column = payroll.lines[line.id]
-        applies = sum(1 for v in column.applies.values() if v is True)
-        total = sum(column.amounts.values(), zero)
+        applies, _, _ = split(column.applies)
+        total = kernels.total(column.amounts)
         lines.append({"id": line.id, "label": line.label, "kind": line.kind.value,
-                      "employees": applies, "total": _amount(total, line.places)})  # fmt: skip
-    names = dict(zip(payroll.roster.ids, payroll.roster.column("name").values(), strict=True))
+                      "employees": applies.count,
+                      "total": _amount(total, line.places)})  # fmt: skip
+    roster = payroll.roster
+    names = {e: str(roster.columns["name"].at(at)) for e in (*payroll.adjustments,
+             *payroll.arrears) for at in [roster.index(e)] if at is not None}  # fmt: skip
     adjustments = [
         {"employee": emp_id, "name": names.get(emp_id, ""), "label": a.label,
          "kind": a.kind.value, "amount": grouped(a.amount), "reason": a.reason,
@@ -228,13 +234,13 @@ def summary_view(results: Results) -> dict[str, Any]:
             {
                 "id": d.id,
                 "name": d.name,
-                "employees": s[0],
-                "gross": grouped(s[1]),
-                "deductions": grouped(s[2]),
-                "net": grouped(s[3]),
+                "employees": count,
+                "gross": grouped(gross),
+                "deductions": grouped(deductions),
+                "net": grouped(net),
             }
             for d in policy.departments.values()
-            for s in [by_department[d.id]]
+            for count, gross, deductions, net in [by_department[d.id]]
         ],
         "lines": lines,
         "adjustments": adjustments,
