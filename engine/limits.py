@@ -21,6 +21,18 @@ MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 #: table): a million employees' ballots are under two million; ten million rows of ballots
 #: took 6.7 GB.  A metric table is read a block at a time and has no such limit.
 MAX_TABLE_ROWS = 5_000_000
+#: The columns of a data file's header (a real table has a dozen; a row of a million empty
+#: cells is a mistake or an attack, and every row of it would be held).
+MAX_COLUMNS = 1_000
+#: The characters of one cell of a data file (the csv module's own default limit; Excel
+#: holds at most 32,767 in a cell).
+MAX_CELL_CHARS = 131_072
+#: The characters of one scalar of a policy (a formula, a name, a note): a real formula is a
+#: line or two; a 200 MB scalar took 5 GB to read.
+MAX_SCALAR_CHARS = 65_536
+#: The wall-clock seconds one output file may take to render from its template (the loop and
+#: ``*`` budgets of ``render/templates.py`` bound the rest; this ends anything they miss).
+MAX_RENDER_SECONDS = 60.0
 
 
 def more_lines_than(path: str, limit: int) -> int | None:
@@ -73,8 +85,12 @@ def too_large(size: int, limit: int, what: str) -> str:
 
 
 __all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
     "MAX_DATA_BYTES",
     "MAX_POLICY_BYTES",
+    "MAX_RENDER_SECONDS",
+    "MAX_SCALAR_CHARS",
     "MAX_TABLE_ROWS",
     "MAX_XLSX_UNPACKED",
     "bounded_read",

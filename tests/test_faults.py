@@ -82,12 +82,17 @@ def test_a_bad_policy_writes_nothing(company: Path, policy_case: Path) -> None:
     ("formula", "message"),
     [
         (
-            "+".join(["base_salary"] * 200_000),
-            "83:16: error: formula is 2399999 characters long; at most 2000",
+            "+".join(["base_salary"] * 200_000),  # over a policy value's limit
+            "83:16: error: a value of 2,399,999 characters; a policy's values are at most 65,536 "
+            "(MAX_SCALAR_CHARS)",
         ),
         (
-            "(" * 100_000 + "1" + ")" * 100_000,
-            "83:16: error: formula is 200001 characters long; at most 2000",
+            "+".join(["base_salary"] * 5_000),
+            "83:16: error: formula is 59999 characters long; at most 2000",
+        ),
+        (
+            "(" * 10_000 + "1" + ")" * 10_000,
+            "83:16: error: formula is 20001 characters long; at most 2000",
         ),
         (
             "(" * 300 + "1" + ")" * 300,

@@ -384,3 +384,93 @@ def test_a_table_read_whole_is_bounded_in_rows(tmp_path: Path) -> None:
         "the file has more than 10 rows (12 lines at least); innerpay reads at most 10 of a "
         "table read whole (MAX_TABLE_ROWS)"
     ]
+
+
+def test_a_header_of_too_many_columns_is_refused_by_every_reader(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 7. columns bounded (the limit, lowered here), by the csv module and by pyarrow alike
+    import innerpay.data.arrowcsv as arrowcsv
+    import innerpay.data.tables as tables
+
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 8)
+    monkeypatch.setattr(arrowcsv, "MAX_COLUMNS", 8)
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    for width in (10, FAST_BYTES):  # small: the csv module; large: pyarrow declines to it
+        rows = employees.read_text(encoding="utf-8").splitlines()
+        wide = [rows[0] + ",a,b,c,d"] + [r + ",,,," for r in rows[1:]]
+        wide += [wide[-1].replace("E0", "X0", 1)] * (width // len(wide[-1]))
+        employees.write_text("\n".join(wide) + "\n", encoding="utf-8")
+        ran = run_cli(["compute", "--period", "2024-05"])
+        assert ran.code == 4, ran.stderr
+        assert ran.stderr.splitlines()[0].startswith(
+            "fixtures/2024-05/employees.csv:1: error: the header has "
+        )
+        assert "columns; innerpay reads at most 8 (MAX_COLUMNS)" in ran.stderr.splitlines()[0]
+        employees.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_a_cell_longer_than_the_limit_is_an_error_naming_it(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 7. cell length bounded: the same message from the csv module, pyarrow and a workbook
+    import openpyxl
+
+    import innerpay.data.arrowcsv as arrowcsv
+
+    monkeypatch.setattr(arrowcsv, "MAX_CELL_CHARS", 100_000)  # pyarrow declines below the limit
+    employees = company / "fixtures" / "2024-05" / "employees.csv"
+    text = employees.read_text(encoding="utf-8")
+    head, first, *rest = text.splitlines()
+    long = "x" * 131_073
+    said = ("fixtures/2024-05/employees.{}:{}: error: not valid CSV: a cell of more than 131,072 "
+            "characters (MAX_CELL_CHARS)")  # fmt: skip
+    for padding in (0, FAST_BYTES):
+        lines = [head + ",notes", first + ",ok", *[r + "," for r in rest]]
+        lines[2] += long
+        lines += [lines[-1].replace("E0", "X0", 1)] * (padding // len(lines[-1]))
+        employees.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        ran = run_cli(["compute", "--period", "2024-05"])
+        assert ran.code == 4, ran.stderr
+        assert said.format("csv", 3) in ran.stderr
+    employees.unlink()
+    import innerpay.data.tables as tables
+
+    monkeypatch.setattr(tables, "MAX_CELL_CHARS", 30_000)  # a workbook's cell holds 32,767
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in csv.reader([head + ",notes", first + ",ok", *[r + "," for r in rest]]):
+        sheet.append(row)
+    sheet.cell(row=3, column=len(head.split(",")) + 1, value="y" * 30_001)
+    book.save(company / "fixtures" / "2024-05" / "employees.xlsx")
+    ran = run_cli(["compute", "--period", "2024-05"])
+    assert ran.code == 4
+    assert ("fixtures/2024-05/employees.xlsx:3:" in ran.stderr
+            and "error: a cell of 30,001 characters; innerpay reads at most 30,000 in a cell "
+                "(MAX_CELL_CHARS)" in ran.stderr)  # fmt: skip
+
+
+def test_a_policy_value_longer_than_the_limit_is_an_error_at_its_place(company: Path) -> None:
+    # 7. a 200 MB policy scalar took 5 GB (the file's limit is 16 MiB; a scalar's is 64 Ki)
+    policy = company / "policies" / "2024-01.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text + "x_note: " + "n" * 65_537 + "\n", encoding="utf-8")
+    ran = run_cli(["validate"])
+    assert ran.code == 3  # a policy error
+    line = text.count("\n") + 1
+    assert (f"policies/2024-01.yaml:{line}:9: error: a value of 65,537 characters; a policy's "
+            "values are at most 65,536 (MAX_SCALAR_CHARS)") in ran.stderr  # fmt: skip
+
+
+def test_a_template_is_bounded_in_time(company: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 8. what the loop and * budgets miss (nested loops over a run's own lists) ends in time
+    import innerpay.render.templates as templates
+
+    monkeypatch.setattr(templates, "MAX_RENDER_SECONDS", 0.2)
+    custom(company, "{% for a in range(300) %}{% for b in range(300) %}{% for c in slip.earnings"
+           " %}{{ c.label | length }}{% endfor %}{% endfor %}{% endfor %}")  # fmt: skip
+    ran = run_cli(["compute", "--period", "2024-05", "--templates", "mine", "--format", "md"])
+    assert ran.code == 3
+    assert ("not allowed in a template: the file took more than 0.2 seconds to render "
+            "(MAX_RENDER_SECONDS)") in ran.stderr  # fmt: skip
+    assert not (company / "out").exists()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Vector
+from ..limits import MAX_CELL_CHARS, MAX_COLUMNS
 from ..policy.model import PLAIN, DataFile
 from .tables import Block, Decline, Stream, Table
 
@@ -24,7 +25,20 @@ def _header(first: bytes, layout: DataFile) -> list[str]:
         raise Decline  # duplicate, spaced or quoted names: the csv module's messages
     if len(header) < 2:
         raise Decline  # one column: a blank line would be a value (the csv module skips it)
+    if len(header) > MAX_COLUMNS:
+        raise Decline  # the csv module's message
     return header
+
+
+def _bounded(arrays: Iterator[Any]) -> None:
+    """:class:`Decline` where a cell may be longer than MAX_CELL_CHARS (it has more bytes):
+    the csv module says which."""
+    pc = arrow.pc
+    for array in arrays:
+        values = array.dictionary if hasattr(array, "dictionary") else array
+        longest = pc.max(pc.binary_length(values)).as_py() if len(values) else 0
+        if longest is not None and longest > MAX_CELL_CHARS:
+            raise Decline
 
 
 def _across(data: Any, rows: int) -> bool:
@@ -77,7 +91,9 @@ def read_arrow(path: str, layout: DataFile = PLAIN) -> Table:
     body = raw[raw.index(b"\n") + 1 :] if b"\n" in raw else b""
     if table.num_rows == 0 or _blank(table) or _across(body, table.num_rows):
         raise Decline  # a blank line, a cell across lines: line numbers need the csv module
-    columns: dict[str, Vector] = {name: Arrow(_one(table[name])) for name in header}
+    arrays = {name: _one(table[name]) for name in header}
+    _bounded(iter(arrays.values()))
+    columns: dict[str, Vector] = {name: Arrow(array) for name, array in arrays.items()}
     lines = range(2, table.num_rows + 2)
     return Table(path, header, Block(columns, lines), hashlib.sha256(raw).hexdigest())
 
@@ -169,7 +185,9 @@ def stream_arrow(
                 rows = table.num_rows
                 if table[wanted[0]].null_count:
                     raise Decline  # a blank line (pyarrow gives it empty cells) or no key
-                columns: dict[str, Vector] = {name: Arrow(_one(table[name])) for name in wanted}
+                arrays = {name: _one(table[name]) for name in wanted}
+                _bounded(iter(arrays.values()))
+                columns: dict[str, Vector] = {name: Arrow(array) for name, array in arrays.items()}
                 yield Block(columns, range(line, line + rows))
                 line += rows
 

@@ -26,8 +26,10 @@ from typing import Any
 
 from ..errors import Diagnostic, Kind, Source, error, nearest
 from ..formulas.vectors import Values, Vector
-from ..limits import MAX_DATA_BYTES, bounded_read
+from ..limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_DATA_BYTES, bounded_read
 from ..policy.model import PLAIN, DataFile
+
+csv.field_size_limit(MAX_CELL_CHARS)  # a longer cell is an error (the csv module's default)
 
 #: Smaller files are read by the csv module: importing pyarrow would cost more than it saves.
 FAST_BYTES = 128 * 1024
@@ -170,6 +172,8 @@ def _csv_error(path: str, line: int, exc: Exception) -> Diagnostic:
     reason = str(exc)
     if "unexpected end of data" in reason:
         reason = "a quoted field opened in this row is never closed"
+    elif "field larger than field limit" in reason:
+        reason = f"a cell of more than {MAX_CELL_CHARS:,} characters (MAX_CELL_CHARS)"
     return data_error(Source(path, line), f"not valid CSV: {reason}")
 
 
@@ -216,6 +220,23 @@ def of_width(
             )
             continue
         yield line, cells
+
+
+def too_wide(path: str, width: int) -> list[Diagnostic]:
+    """A header of more than :data:`~innerpay.limits.MAX_COLUMNS` columns, as an error."""
+    if width <= MAX_COLUMNS:
+        return []
+    return [data_error(Source(path, 1), f"the header has {width:,} columns; innerpay reads "
+                       f"at most {MAX_COLUMNS:,} (MAX_COLUMNS)")]  # fmt: skip
+
+
+def long_cells(path: str, rows: list[tuple[int, list[str]]], header: list[str]) -> list[Diagnostic]:
+    """Each cell of more than :data:`~innerpay.limits.MAX_CELL_CHARS` characters, as an error
+    (the csv module stops at the first; a workbook's reader finds them all)."""
+    return [data_error(Source(path, line, col), f"a cell of {len(cell):,} characters; innerpay "
+                       f"reads at most {MAX_CELL_CHARS:,} in a cell (MAX_CELL_CHARS)")
+            for line, cells in rows for col, cell in enumerate(cells, 1)
+            if len(cell) > MAX_CELL_CHARS]  # fmt: skip
 
 
 def duplicate_columns(path: str, header: list[str], raw: list[str]) -> list[Diagnostic]:
@@ -288,6 +309,8 @@ def _plain_text(
         return None, [data_error(Source(path, 1), "the file is empty; expected a header line")]
     except _CsvError as exc:
         return None, [_csv_error(path, exc.line, exc)]
+    if wide := too_wide(path, len(header)):
+        return None, wide
     raw_header = [c.strip() for c in header]
     header = layout.named(raw_header)
     found = (header, reader, hashlib.sha256(raw).hexdigest(), used)

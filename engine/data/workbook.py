@@ -19,7 +19,16 @@ from typing import Any
 from ..errors import Diagnostic, Source, suggest
 from ..limits import MAX_XLSX_UNPACKED
 from ..policy.model import PLAIN, DataFile
-from .tables import Table, block_of, data_error, duplicate_columns, of_width, read_bytes
+from .tables import (
+    Table,
+    block_of,
+    data_error,
+    duplicate_columns,
+    long_cells,
+    of_width,
+    read_bytes,
+    too_wide,
+)
 
 #: The columns that hold ids (employees, candidates, voters): never numbers.
 ID_COLUMNS = ("id", "employee", "candidate", "voter")
@@ -153,7 +162,10 @@ def read_xlsx(
     if header is None:
         return None, [data_error(Source(path, 1), f"the sheet '{sheet.title}' is empty; expected "
                                  "a header row")]  # fmt: skip
+    if wide := too_wide(path, len(header)):
+        return None, wide
     problems = duplicate_columns(path, header, raw_header) + numeric_ids
+    problems += long_cells(path, rows, header)
     rows = list(of_width(iter(rows), len(header), path, problems))
     table = Table(path, header, block_of(rows, header), hashlib.sha256(raw).hexdigest())
     return replace(table, sheet=sheet.title, sheets=visible), problems

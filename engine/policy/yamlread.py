@@ -27,6 +27,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Diagnostic, Source, error
+from ..limits import MAX_SCALAR_CHARS
 
 Path = tuple[str | int, ...]
 
@@ -339,6 +340,11 @@ class _Builder:
                 self.problems.append(error(key_source, "a key must be plain text"))
                 continue
             key = key_node.value
+            if len(key) > MAX_SCALAR_CHARS:
+                self.problems.append(error(key_source, f"a key of {len(key):,} characters; a "
+                                           f"policy's keys are at most {MAX_SCALAR_CHARS:,} "
+                                           "(MAX_SCALAR_CHARS)"))  # fmt: skip
+                continue
             if not key_node.style:  # plain (None, or "" from libyaml)
                 resolved, problem = _plain_scalar(key, key_source)
                 if problem:
@@ -376,6 +382,11 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: Path, source: Source) -> Any:
         self.doc.single_line[path] = node.start_mark.line == node.end_mark.line
+        if len(node.value) > MAX_SCALAR_CHARS:
+            self.problems.append(error(source, f"a value of {len(node.value):,} characters; a "
+                                       f"policy's values are at most {MAX_SCALAR_CHARS:,} "
+                                       "(MAX_SCALAR_CHARS)"))  # fmt: skip
+            return ""
         if not node.style:  # plain
             self.doc.content_offsets[path] = 0
             value, problem = _plain_scalar(node.value, source)

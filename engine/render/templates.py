@@ -13,12 +13,14 @@ import hashlib
 import importlib.util
 import os
 import re
+import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup  # small; the SVG charts use it too
 
 from ..errors import Diagnostic, InnerpayError, Source, error
+from ..limits import MAX_RENDER_SECONDS
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -94,7 +96,7 @@ MAX_EXPONENT = 100
 #: The most one rendered file may hold (a report of a million employees is well under).
 MAX_RENDERED_CHARS = 64 * 1024 * 1024
 
-_steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("innerpay_range_steps")
+_steps: contextvars.ContextVar[list[float]] = contextvars.ContextVar("innerpay_range_steps")
 
 
 @functools.cache
@@ -125,6 +127,11 @@ def sandbox() -> type[SandboxedEnvironment]:
                         raise SecurityError(f"text or a list of more than {MAX_MADE_CHARS:,} "
                                             "made by *")  # fmt: skip
             return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            """Every call of a filter, a function or a method: within the file's time."""
+            _in_time()
+            return super().call(__context, __obj, *args, **kwargs)
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             if type(obj) is dict and attribute not in _DICT_NAMES:
@@ -196,12 +203,23 @@ def _unlinked_loader() -> type[Any]:
     return Unlinked
 
 
+def _in_time() -> None:
+    """A :class:`SecurityError` once the file has rendered for :data:`MAX_RENDER_SECONDS`."""
+    steps = _steps.get(None)
+    if steps is not None and time.monotonic() > steps[1]:
+        from jinja2.exceptions import SecurityError
+
+        raise SecurityError(f"the file took more than {MAX_RENDER_SECONDS:g} seconds to render "
+                            "(MAX_RENDER_SECONDS)")  # fmt: skip
+
+
 def _bounded_range(*args: int) -> range:
     """``range()`` of a template: at most :data:`MAX_RANGE_STEPS` steps in one rendering, all
     its loops together (nested ``range(99999)`` loops ran until killed)."""
     from jinja2.exceptions import SecurityError
 
     made = range(*args)
+    _in_time()
     steps = _steps.get(None)
     if steps is not None:
         steps[0] += len(made)
@@ -231,17 +249,25 @@ def _template_error(exc: Exception, name: str, templates: str | None) -> Diagnos
 
 def render(env: SandboxedEnvironment, name: str, templates: str | None, **context: Any) -> bytes:
     """One file from its template: bounded in loop steps (:data:`MAX_RANGE_STEPS`), in what
-    ``*`` makes, and in size (:data:`MAX_RENDERED_CHARS`)."""
-    token = _steps.set([0])
+    ``*`` makes, in size (:data:`MAX_RENDERED_CHARS`, checked as it is written) and in time
+    (:data:`~innerpay.limits.MAX_RENDER_SECONDS`, checked at each piece written and each
+    call)."""
+    token = _steps.set([0, time.monotonic() + MAX_RENDER_SECONDS])
     try:
         template = env.get_template(name)  # loaded and compiled once, then from Jinja's cache
-        text = template.render(**context)  # bounded by the loop steps and what * makes
-        if len(text) > MAX_RENDERED_CHARS:
-            from jinja2.exceptions import SecurityError
+        pieces: list[str] = []
+        size = 0
+        for count, piece in enumerate(template.generate(**context)):
+            size += len(piece)
+            if size > MAX_RENDERED_CHARS:
+                from jinja2.exceptions import SecurityError
 
-            raise SecurityError(f"the file rendered is larger than {MAX_RENDERED_CHARS:,} "
-                                "characters")  # fmt: skip
-        return text.encode("utf-8")
+                raise SecurityError(f"the file rendered is larger than {MAX_RENDERED_CHARS:,} "
+                                    "characters")  # fmt: skip
+            if not count % 64:
+                _in_time()
+            pieces.append(piece)
+        return "".join(pieces).encode("utf-8")
     except Exception as exc:  # a user template may fail in any way (Jinja's errors included)
         raise InnerpayError([_template_error(exc, name, templates)]) from None
     finally:
