@@ -57,7 +57,7 @@ def test_explain_one_line_shows_only_what_was_read(company: Path) -> None:
         "neutral_factor",
     ]
     assert line["amount"] == "2380.00"
-    assert line["formula"]["source"] == "policies/2024-05.yaml:87:9"
+    assert line["formula"]["source"] == "policies/2024-05.yaml:90:9"
 
 
 def test_explain_adds_up_to_the_slip(company: Path) -> None:
@@ -155,7 +155,7 @@ def test_diff_deltas_add_up_to_the_totals(company: Path) -> None:
             "key": "team_award",
             "base": None,
             "head": "earning: prorate(team_award_amount) when has_customer and target_met",
-            "where": "policies/2024-05.yaml:95",
+            "where": "policies/2024-05.yaml:107",
         },
     ]  # fmt: skip
 
@@ -281,7 +281,7 @@ def test_diff_shows_who_gains_or_loses_eligibility(company: Path) -> None:
     diff = json.loads(ran.stdout)
     assert diff["policy_changes"] == [
         {"kind": "promotion", "key": "gate B customer min_share", "base": "0.50", "head": "0.70",
-         "where": "stricter.yaml:111"}
+         "where": "stricter.yaml:132"}
     ]  # fmt: skip
     assert diff["lines"] == []
     assert diff["promotion"] == [

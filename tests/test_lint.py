@@ -14,7 +14,7 @@ def misspell(company: Path) -> None:
 
 
 WARNING = (
-    "policies/2024-05.yaml:93: warning: no employee has role 'manger' in "
+    "policies/2024-05.yaml:102: warning: no employee has role 'manger' in "
     "fixtures/2024-05/employees.csv (pay line 'manager_allowance'); did you mean 'manager'?"
 )
 
@@ -28,7 +28,7 @@ def test_a_role_no_employee_has_is_a_warning_of_compute_and_validate(company: Pa
     assert (ran.code, ran.stderr.splitlines().count(WARNING)) == (0, 1)
     ran = run_cli(["validate", "--period", "2024-05", "--strict"])
     assert ran.code == 4  # the void ballots of 2024-05 are errors too under --strict
-    assert WARNING.replace(":93: warning: ", ":93:13: error: ") in ran.stderr.splitlines()
+    assert WARNING.replace(":102: warning: ", ":102:13: error: ") in ran.stderr.splitlines()
 
 
 def test_the_reference_company_gets_no_such_warning(company: Path) -> None:
@@ -61,7 +61,7 @@ def test_validate_period_says_what_the_data_never_reaches(company: Path) -> None
         "policies/2024-05.yaml:79: warning: department 'administration' has no customer: it is "
         "flagged no_customer (no value on the internal market chain) (also in "
         "policies/2024-01.yaml)",
-        "policies/2024-05.yaml:97: warning: pay line 'manager_allowance' applies to no employee "
+        "policies/2024-05.yaml:106: warning: pay line 'manager_allowance' applies to no employee "
         "in fixtures/2024-05/employees.csv",
     ]
     # compute says neither: a month in which a line applies to nobody is no mistake in itself
@@ -99,7 +99,7 @@ def test_a_step_table_every_value_reaches_one_row_of_is_a_warning(company: Path)
     ran = run_cli(["validate", "--period", "2024-05"])
     assert ran.code == 0, ran.stderr
     assert [line for line in ran.stderr.splitlines() if "step(" in line] == [
-        "policies/2024-05.yaml:88: warning: step(capped_tiers, min(score, 1)) in pay line "
+        "policies/2024-05.yaml:91: warning: step(capped_tiers, min(score, 1)) in pay line "
         "'performance_bonus': every employee in fixtures/2024-05/employees.csv reaches the row "
         "from 0 (from 0.8333… to 1), no other of its 3 rows; is the table in the unit of the "
         "value?"

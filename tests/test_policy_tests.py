@@ -68,7 +68,7 @@ def test_values_compare_as_decimals(company: Path) -> None:
         ),
         (
             ("    metrics:\n      sales: {collection_rate: 0.96}\n", ""),
-            "policies/2024-05.yaml:87:56: error: case 'staff at 0.96': pay line 'performance_bonus' for employee T1: 'score' has no value here: the metrics of department 'sales' are not given in this test case",
+            "policies/2024-05.yaml:90:56: error: case 'staff at 0.96': pay line 'performance_bonus' for employee T1: 'score' has no value here: the metrics of department 'sales' are not given in this test case",
         ),
     ],
 )

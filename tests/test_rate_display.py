@@ -52,7 +52,7 @@ def test_a_rate_just_below_its_target_is_shown_below_it_everywhere(company: Path
            "| equal | 89.995% | no |" in departments  # fmt: skip
     assert "90.00% | no" not in departments
     slip = (out / "payslips" / "E001.md").read_text(encoding="utf-8")
-    assert "Department score: 89.995% (target missed)" in slip
+    assert "Department score: 89.995% (未达标 target missed)" in slip
     for name in ("departments.md", "departments.html", "promotion.md", "payslips/E001.md"):
         assert "0.89995" not in (out / name).read_text(encoding="utf-8")  # no exact rate shown
 

@@ -233,9 +233,9 @@ def test_an_invalid_policy_still_gets_every_message() -> None:
     assert problems == []
     assert [str(d) for d in check_schema(doc)] == [
         "p.yaml:7:1: error: unknown key 'extra' at the top level; known keys: innerpay, version, "
-        "effective_from, title, currency, rounding, parameters, employee_fields, domains, files, "
-        "metrics, departments, pay, records, adjustment_categories, adjustment_approvers, checks, "
-        "promotion, review",
+        "effective_from, title, company, currency, rounding, parameters, employee_fields, domains, "
+        "files, metrics, departments, pay, records, adjustment_categories, adjustment_approvers, "
+        "checks, promotion, review",
         "p.yaml:5:14: error: departments must not be empty",
         "p.yaml:3:17: error: effective_from is '2024-13'; expected a month written YYYY-MM "
         "(like 2024-05)",

@@ -38,6 +38,7 @@ from ..periods import Period
 from ..policy.model import Department, LineKind, PayLine, Policy
 from ..policy.names import ARREARS
 from .earlier import YearToDate, months_employed
+from .notes import LineNotes
 from .results import Appraisal, Arrear, LineColumn, Payroll
 
 
@@ -403,9 +404,9 @@ def pay(
     if lint:
         problems += one_row_reached(policy, batch, lines, roster.path)
     warned: dict[str, tuple[tuple[str, str], ...]] = {}
+    for name, column in (("gross", gross), ("deductions", deductions), ("net", net)):
+        batch.set(name, column)  # the checks and the slips' notes read them
     if policy.checks:
-        for name, column in (("gross", gross), ("deductions", deductions), ("net", net)):
-            batch.set(name, column)
         warned, problems = run_checks(policy, batch, roster, failures)
     payroll = Payroll(
         policy,
@@ -418,6 +419,7 @@ def pay(
         warned,
     )
     payroll.reads = read
+    payroll.notes = LineNotes(policy, batch, names.employed, data.period.days)
     return payroll, pay_errors(failures, roster) + problems
 
 

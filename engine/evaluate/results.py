@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..data.period import Adjustment
 from ..data.roster import Roster
@@ -22,6 +22,9 @@ from ..numbers import ZERO
 from ..periods import Period
 from ..policy.model import LineKind, Policy
 from .earlier import YearToDate
+
+if TYPE_CHECKING:
+    from .notes import LineNotes
 
 
 class Flag(StrEnum):
@@ -219,6 +222,7 @@ class Payroll(Mapping[str, EmployeeResult]):
         self.warnings = warnings or {}  # by employee: the few a check warns about
         # line → name → the rows that read it (a bit per row), where asked for (`diff`)
         self.reads: dict[str, dict[str, int]] | None = None
+        self.notes: LineNotes | None = None  # the sentences under each line of a slip
 
     def __len__(self) -> int:
         return len(self.roster)

@@ -417,6 +417,10 @@ def check_names(policy: Policy) -> list[Diagnostic]:
                 problems += _formula_names(
                     policy, formula, f"the {part} of pay line '{line.id}'", known, line.id
                 )
+        for formula in line.note.formulas if line.note else ():
+            # read once every line is paid: any line, its own and the totals too
+            problems += _formula_names(policy, formula, f"the note of pay line '{line.id}'",
+                                       known, None)  # fmt: skip
     seen_checks: set[str] = set()
     for i, check in enumerate(policy.checks):
         if check.id in seen_checks:

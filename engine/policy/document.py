@@ -188,6 +188,18 @@ _PAY_LINE = key(
         "formula": _formula("The amount, rounded to 0.01 with the policy's rounding (or the "
                             "line's own rounding and unit).",
                             ["base_salary * bonus_ratio * step(performance_factor, score)"]),
+        "note": key("The sentence under the line on a pay slip, for the employee: text with "
+                    "formulas in braces, each shown as its value ({score:%} a percentage, "
+                    "{base:money} an amount, {grade} as it is; {{ and }} are braces); one "
+                    "text, or zh and en.",
+                    [{"zh": "部门得分 {score:%} → 系数 {step(performance_factor, score)} × "
+                            "{bonus_ratio:%} × 基本工资",
+                      "en": "department score {score:%} → factor "
+                            "{step(performance_factor, score)} × {bonus_ratio:%} of base pay"}],
+                    anyOf=[{"type": "string", "minLength": 1},
+                           {"type": "object", "additionalProperties": False, "minProperties": 1,
+                            "properties": {"zh": {"type": "string", "minLength": 1},
+                                           "en": {"type": "string", "minLength": 1}}}]),
     },
 )  # fmt: skip
 
@@ -246,6 +258,24 @@ _CHECK = key(
 
 _DEPARTMENT_EXAMPLE = {"name": "生产部 Production", "customers": [_CUSTOMER["examples"][0]]}
 
+_COMPANY = key(
+    "Who pays, and when: the pay slip's heading and pay date.",
+    [{"name": "华南精密制造有限公司 Huanan Precision Manufacturing Co., Ltd.",
+      "pay_day": 10}],
+    type="object",
+    additionalProperties=False,
+    required=["name"],
+    properties={
+        "name": key("The company's name on every slip.", ["华南精密制造有限公司"],
+                    type="string", minLength=1),
+        "pay_day": key("The day of the month pay is paid (a day past the month's end "
+                       "is its last day).", [10], type="integer", minimum=1,
+                       maximum=31),
+        "pay_month": key("The month a period's pay is paid in: next (default: May's "
+                         "pay on 10 June) or same.", ["next"], enum=["next", "same"]),
+    },
+)  # fmt: skip
+
 POLICY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:innerpay:policy:1",
@@ -270,6 +300,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             pattern=PERIOD,
         ),
         "title": key("A title for reports.", ["内部顾客机制 薪酬与晋升制度"], type="string"),
+        "company": _COMPANY,
         "currency": key("ISO 4217 currency code.", ["CNY"], type="string", pattern=CURRENCY),
         "rounding": key(
             "How every pay line is rounded to 0.01 (a line may say otherwise).",

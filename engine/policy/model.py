@@ -8,14 +8,15 @@ afterwards, in :mod:`innerpay.policy.checks`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from ..errors import Diagnostic, Severity, Source
+from ..errors import Diagnostic, Severity, Source, error
 from ..formulas import PAY_FUNCTIONS, ROW_FUNCTIONS, Formula, StepTable, compile_formula
 from ..formulas.evaluator import Node, compile_node
 from ..formulas.parse import BandTable
@@ -111,6 +112,48 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class NotePart:
+    """A piece of a note: text as written, or a formula (``{score}``) shown in a style: ``%``
+    (a percentage), ``money`` (grouped to the cent), or as its value is (``""``)."""
+
+    text: str
+    formula: Formula | None = None
+    style: str = ""
+
+
+NOTE_STYLES = ("%", "money")
+
+
+@dataclass(frozen=True)
+class Note:
+    """The sentence a slip shows under a pay line, in Chinese and in English (either may be
+    empty: a note written as one text is ``zh``)."""
+
+    zh: tuple[NotePart, ...]
+    en: tuple[NotePart, ...] = ()
+
+    @property
+    def formulas(self) -> tuple[Formula, ...]:
+        return tuple(p.formula for p in (*self.zh, *self.en) if p.formula is not None)
+
+
+@dataclass(frozen=True)
+class Company:
+    """Who pays and when: the slip's heading and pay date."""
+
+    name: str
+    pay_day: int | None = None  # the day of the month pay is paid (clamped to the month's end)
+    pay_month: str = "next"  # the month it is paid in: "next" (May's pay in June) or "same"
+
+    def pay_date(self, period: Period) -> dt.date | None:
+        """The day ``period``'s pay is paid, or None where the policy does not say."""
+        if self.pay_day is None:
+            return None
+        month = period.next() if self.pay_month == "next" else period
+        return month.first_day.replace(day=min(self.pay_day, month.days))
+
+
+@dataclass(frozen=True)
 class PayLine:
     """One line of the slip."""
 
@@ -123,6 +166,7 @@ class PayLine:
     rounding: Rounding | None = None  # its own rounding mode (None: the policy's)
     places: int = 2  # rounded to 10^-places: 2 is the cent, 0 the whole yuan
     settled: bool = False  # final once paid: a closed month is never revalued on it
+    note: Note | None = None  # the sentence under the line on a slip
 
     @property
     def formulas(self) -> tuple[Formula, ...]:
@@ -254,6 +298,7 @@ class Policy:
     domains: dict[str, dict[str, str]] = field(default_factory=dict)  # column → value → label
     files: dict[str, DataFile] = field(default_factory=dict)  # table → its layout
     approvers: Approvers | None = None  # who may approve an adjustment (else anyone else)
+    company: Company | None = None  # the slip's heading and pay date
 
     def layout(self, table: str) -> DataFile:
         """How a table's file is laid out (innerpay's own way, unless `files:` says)."""
@@ -267,8 +312,10 @@ class Policy:
     @cached_property
     def pay_formulas(self) -> tuple[Formula, ...]:
         """Every formula evaluated per employee: the lines' and the checks'."""
-        return tuple(f for line in self.lines for f in line.formulas) + tuple(
-            c.when for c in self.checks
+        return (
+            tuple(f for line in self.lines for f in line.formulas)
+            + tuple(c.when for c in self.checks)
+            + tuple(f for line in self.lines if line.note for f in line.note.formulas)
         )
 
     @cached_property
@@ -322,6 +369,72 @@ def _formula(
     formula, found = compile_formula(str(text), lambda i: doc.inside(path, i), functions)
     problems.extend(found)
     return formula
+
+
+def _note(doc: YamlDoc, path: Path, problems: list[Diagnostic]) -> Note | None:
+    """A pay line's note: text with formulas in braces (``{score:%}``), in one text or as
+    ``zh`` and ``en``; ``{{`` and ``}}`` are braces."""
+    spec = _get(doc.data, path)
+    if isinstance(spec, str):
+        return Note(_note_parts(doc, path, problems))
+    return Note(
+        *(_note_parts(doc, (*path, k), problems) if k in spec else () for k in ("zh", "en"))
+    )
+
+
+def _note_parts(doc: YamlDoc, path: Path, problems: list[Diagnostic]) -> tuple[NotePart, ...]:
+    text = str(_get(doc.data, path))
+    parts: list[NotePart] = []
+    plain, at = "", 0
+    while at < len(text):
+        two = text[at : at + 2]
+        if two in ("{{", "}}"):
+            plain, at = plain + two[0], at + 2
+            continue
+        if text[at] == "}":
+            problems.append(error(doc.inside(path, at), "a '}' without its '{'; write '}}' for "
+                                  "a brace"))  # fmt: skip
+            return ()
+        if text[at] != "{":
+            plain, at = plain + text[at], at + 1
+            continue
+        end = text.find("}", at)
+        if end < 0:
+            problems.append(error(doc.inside(path, at), "a '{' without its '}'; write '{{' for "
+                                  "a brace"))  # fmt: skip
+            return ()
+        inner = text[at + 1 : end]
+        body, colon, style = inner.rpartition(":")
+        if colon and style.strip() not in NOTE_STYLES:
+            problems.append(error(doc.inside(path, at + 2 + len(body)), f"'{style.strip()}' is "
+                                  "not a style of a note's value; write {x:%} for a percentage, "
+                                  "{x:money} for an amount, or {x} as it is"))  # fmt: skip
+            return ()
+        if not colon:
+            body = inner
+        formula, found = compile_formula(body, _locate(doc, path, at + 1), dict(PAY_FUNCTIONS))
+        problems.extend(found)
+        if formula is None:
+            return ()
+        if plain:
+            parts.append(NotePart(plain))
+        parts.append(NotePart(body.strip(), formula, style.strip()))
+        plain, at = "", end + 1
+    if plain:
+        parts.append(NotePart(plain))
+    return tuple(parts)
+
+
+def _company(spec: dict[str, Any] | None) -> Company | None:
+    if spec is None:
+        return None
+    day = spec.get("pay_day")
+    return Company(spec["name"], None if day is None else int(day), spec.get("pay_month", "next"))
+
+
+def _locate(doc: YamlDoc, path: Path, start: int) -> Callable[[int], Source]:
+    """Where the i-th character of a formula that starts at ``start`` in a scalar is."""
+    return lambda i: doc.inside(path, start + i)
 
 
 def _get(data: Any, path: Path) -> Any:
@@ -425,6 +538,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
                 rounding=Rounding(spec["rounding"]) if "rounding" in spec else None,
                 places=places_of(Decimal(spec.get("unit", "0.01"))) or 0,
                 settled=bool(spec.get("settled", False)),
+                note=_note(doc, (*base, "note"), problems) if "note" in spec else None,
             )
         )
     records = _records(doc, problems)
@@ -484,6 +598,7 @@ def build_policy(doc: YamlDoc, sha256: str) -> tuple[Policy | None, list[Diagnos
             for k, v in (data.get("files") or {}).items()
         },
         approvers=_approvers(data.get("adjustment_approvers")),
+        company=_company(data.get("company")),
     )
     return policy, problems
 

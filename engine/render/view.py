@@ -22,7 +22,7 @@ from ..evaluate.patterns import (
 from ..evaluate.results import CandidateResult, EmployeeResult, Results, VoteResult
 from ..formulas import kernels
 from ..formulas.kernels import split
-from ..numbers import compared, grouped, no_negative_zero, percent_str, target_str
+from ..numbers import ZERO, compared, grouped, no_negative_zero, percent_str, target_str
 from ..policy.model import LineKind
 from ..version import __version__
 from .svg import loop_diagram, trend_chart
@@ -131,51 +131,106 @@ def _amount(amount: Decimal, places: int) -> str:
 
 
 def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
-    dept = results.policy.departments[e.department]
-    earnings = [
-        {"label": x.label, "amount": grouped(x.amount), "note": ""}
-        for x in e.lines
-        if x.applies and x.kind is LineKind.EARNING
-    ]
-    deductions = [
-        {"label": x.label, "amount": grouped(x.amount), "note": ""}
-        for x in e.lines
-        if x.applies and x.kind is LineKind.DEDUCTION
-    ]
+    """One employee's slip, for them: each line with the sentences that say how it was
+    worked out (Chinese, English), adjustments and arrears with why and who approved, year to
+    date where the policy reads it."""
+    policy = results.policy
+    dept = policy.departments[e.department]
+    payroll = results.employees
+    notes, at = payroll.notes, payroll.roster.index(e.id)
+    earnings: list[dict[str, str]] = []
+    deductions: list[dict[str, str]] = []
+    for line, x in zip(policy.lines, e.lines, strict=True):
+        if not x.applies or not x.kind.paid:
+            continue
+        zh, en = notes.of(line, at) if notes is not None and at is not None else ("", "")
+        entry = {"label": x.label, "amount": grouped(x.amount), "note": "", "zh": zh, "en": en,
+                 "source": "rule"}  # fmt: skip
+        (earnings if x.kind is LineKind.EARNING else deductions).append(entry)
     for a in e.adjustments:
         entry = {
             "label": a.label,
             "amount": grouped(a.amount),
             "note": f"{a.reason} (approved by {a.approved_by})",
+            "zh": f"调整：{a.reason}；批准人 {a.approved_by}",
+            "en": f"adjustment: {a.reason}; approved by {a.approved_by}",
+            "source": "adjustment",
         }
         (earnings if a.kind is LineKind.EARNING else deductions).append(entry)
     for r in e.arrears:
+        because = f" ({r.because})" if r.because else ""
         entry = {
             "label": r.label,
             "amount": grouped(r.amount),
             "note": f"correction of {r.period} under policy {r.version}: due {grouped(r.due)}, "
-            f"paid {grouped(r.paid)}" + (f" ({r.because})" if r.because else ""),
+            f"paid {grouped(r.paid)}{because}",
+            "zh": f"{r.period} 差额（制度 {r.version}）：应发 {grouped(r.due)}，已发 "
+            f"{grouped(r.paid)}{because}",
+            "en": f"correction of {r.period} under policy {r.version}: due {grouped(r.due)}, "
+            f"paid {grouped(r.paid)}{because}",
+            "source": "arrear",
         }
         (earnings if r.kind is LineKind.EARNING else deductions).append(entry)
     d = results.departments[e.department]
     values = [{"label": x.label, "amount": _amount(x.amount, x.places)} for x in e.values]
+    company = policy.company
+    paid_on = company.pay_date(results.period) if company else None
+    role_label = policy.domains.get("role", {}).get(e.role)
     return {
+        "company": company.name if company else "",
+        "pay_date": paid_on.isoformat() if paid_on else "",
         "values": values,
         "warnings": [message for _, message in e.warnings],
         "id": e.id,
         "name": e.name,
         "department": dept.name,
         "role": e.role,
+        "role_label": role_label or e.role,
         "employed_days": e.employed_days,
         "period_days": results.period.days,
+        "prorated": e.employed_days < results.period.days,
         "earnings": earnings,
         "deductions": deductions,
+        # one row per line, its amount in the column of its kind: the two columns align
+        "rows": _side_by_side(earnings, deductions),
         "gross": grouped(e.gross),
         "total_deductions": grouped(e.deductions),
         "net": grouped(e.net),
         "score": _rate(d.score, [c.target for c in d.customers if c.target is not None]),
         "target_met": d.target_met,
+        "ytd": _ytd_view(e, results),
     }
+
+
+def _side_by_side(
+    earnings: list[dict[str, str]], deductions: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """The slip's rows: earnings, then deductions, each amount in its own column."""
+    rows = [{**x, "earning": x["amount"], "deduction": ""} for x in earnings]
+    return rows + [{**x, "earning": "", "deduction": x["amount"]} for x in deductions]
+
+
+def _ytd_view(e: EmployeeResult, results: Results) -> dict[str, Any] | None:
+    """Year to date (the earlier months of the year, and this one) of each name the policy
+    reads year to date (``ytd(x)``: the months hold those), in the slip's order: None where
+    it reads none."""
+    earlier = results.earlier
+    if earlier is None:
+        return None
+    read = set(results.policy.earlier_names)
+    this = {x.id: (x.label, x.amount) for x in e.lines}
+    this |= {"gross": ("应发合计 Gross", e.gross), "deductions": ("扣款合计 Deductions",
+             e.deductions), "net": ("实发合计 Net", e.net)}  # fmt: skip
+    rows = []
+    for name, (label, amount) in this.items():
+        if name not in read:
+            continue
+        before = sum((m.amount(e.id, name) for m in earlier.months), ZERO)
+        rows.append({"label": label, "earlier": grouped(before), "this": grouped(amount),
+                     "total": grouped(before + amount)})  # fmt: skip
+    months = earlier.months
+    span = f"{months[0].label.split('..')[0]}..{results.period}" if months else str(results.period)
+    return {"span": span, "rows": rows} if rows else None
 
 
 def _checks_view(results: Results) -> list[dict[str, Any]]:
