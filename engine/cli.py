@@ -33,7 +33,7 @@ from .periods import Period, PeriodError
 from .policy import Policy, load_policies, load_version, version_in_force
 from .policy.schema import schema_json
 from .progress import Counted, Progress, quietly
-from .render import FORMATS, dumps
+from .render import ALL_FORMATS, FORMATS, dumps
 from .render.files import CSV_ENCODINGS
 from .run import (
     Computed,
@@ -79,11 +79,11 @@ def parse_period(_ctx: click.Context, _param: click.Parameter, value: str | None
 def parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
     """`--format md,html` → ('md', 'html'), checked against the known formats."""
     chosen = tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(
             f"unknown format {', '.join(repr(u) for u in unknown) or '(none)'}; "
-            f"choose from {','.join(FORMATS)}"
+            f"choose from {','.join(ALL_FORMATS)}"
         )
     return chosen
 

@@ -46,7 +46,8 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = home / "data" / "2024-05"
     employees = folder / "employees.csv"
     lines = employees.read_text(encoding="utf-8").split("\n")
-    for k, name in ((2, "=1+2"), (5, "-cmd|x"), (9, "@SUM(A1)"), (14, '"=A1, A2"')):
+    names = ((2, "=1+2"), (5, "-cmd|x"), (9, "@SUM(A1)"), (14, '"=A1, A2"'), (20, "Li & <Wu>"))
+    for k, name in names:  # names a spreadsheet would run, and XML would escape
         cells = lines[k].split(",")
         lines[k] = ",".join([cells[0], name, *cells[2:]])  # names a spreadsheet would run
     employees.write_text("\n".join(lines), encoding="utf-8")
@@ -74,7 +75,7 @@ def by_the_csv_module() -> dict[str, bytes]:
     data = assemble(period, str(folder), tables, {"deliveries": stream}, {}, policy, problems)
     results, found = evaluate(policy, data)
     assert results is not None and not has_errors(problems + found)
-    rendered = render_files(results, ("csv", "json"))
+    rendered = render_files(results, ("csv", "json", "xlsx"))
     return {name: joined(content) for name, content in rendered.files.items()}
 
 
@@ -82,12 +83,13 @@ def test_a_large_company_gives_the_bytes_the_csv_module_gives(
     large: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(large)
-    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--format", "csv,json"])
+    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--format", "csv,json,xlsx"])
     assert ran.code == 0, ran.stderr
     out = large / "out" / "2024-05"
     expected = by_the_csv_module()
     assert (out / "payroll.csv").read_bytes() == expected["payroll.csv"]
     assert (out / "results.json").read_bytes() == expected["results.json"]
+    assert (out / "payroll.xlsx").read_bytes() == expected["payroll.xlsx"]
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,13 @@ def test_year_to_date_where_the_policy_reads_it(
     # January and February (1,493.98 withheld before), March, and their sum
     assert "| 个人所得税 Individual income tax | 1,493.98 | 1,606.99 | 3,100.97 |" in text
     assert "应发合计 Gross" not in text  # not read year to date: the months do not hold it
+
+
+def test_equal_numbers_written_apart_are_shown_apart() -> None:
+    from decimal import Decimal
+
+    from innerpay.evaluate.notes import _shown_decimal
+
+    one, also = Decimal("1.0"), Decimal("1.00")
+    assert _shown_decimal(one, one.as_tuple().exponent, "", False) == "1.0"
+    assert _shown_decimal(also, also.as_tuple().exponent, "", False) == "1.00"

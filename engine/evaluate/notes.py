@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from functools import cached_property
@@ -66,48 +67,61 @@ class LineNotes:
         return made
 
     def _shown(self, line: PayLine) -> list[ast.expr]:
-        shown = [args[1] for _, args in self._steps(line)]
-        if line.note is not None:
-            shown += [p.formula.tree for p in (*line.note.zh, *line.note.en) if p.formula]
-        return shown
+        steps, parts, _ = self._plan[line.id]
+        return [args[1] for _, args in steps] + [p.formula.tree for p, _ in parts if p.formula]
 
-    def _steps(self, line: PayLine) -> list[tuple[StepTable, tuple[ast.expr, ...]]]:
-        """The step tables a line reads, each with the call's arguments."""
-        found: list[tuple[StepTable, tuple[ast.expr, ...]]] = []
-        for fn, _, args in line.formula.calls:
-            table = self.policy.parameters.get(getattr(args[0], "id", "") if args else "")
-            if fn == "step" and isinstance(table, StepTable) and len(args) == 2:
-                found.append((table, args))
-        return found
+    @cached_property
+    def _plan(self) -> dict[str, tuple[list[tuple[StepTable, tuple[ast.expr, ...]]],
+                                       list[tuple[NotePart, bool]], bool]]:  # fmt: skip
+        """Each line's step tables (with the call's arguments), its note's parts (each with
+        whether it is a rate), and whether it prorates: worked out once, not per slip."""
+        plan = {}
+        for line in self.policy.lines:
+            steps: list[tuple[StepTable, tuple[ast.expr, ...]]] = []
+            for fn, _, args in line.formula.calls:
+                table = self.policy.parameters.get(getattr(args[0], "id", "") if args else "")
+                if fn == "step" and isinstance(table, StepTable) and len(args) == 2:
+                    steps.append((table, args))
+            note = (*line.note.zh, *line.note.en) if line.note else ()
+            parts = [(p, p.formula is not None and is_rate(self.policy, p.formula.tree))
+                     for p in note]  # fmt: skip
+            prorates = any(fn == "prorate" for fn, _, _ in line.formula.calls)
+            plan[line.id] = (steps, parts, prorates)
+        return plan
 
     def of(self, line: PayLine, at: int) -> tuple[str, str]:
         """The sentences (Chinese, English) under ``line`` on the slip of the roster's row
         ``at``; either may be empty."""
         columns = self._columns
+        steps, parts, prorates = self._plan[line.id]
         zh_parts, en_parts = [], []
-        for table, args in self._steps(line):
-            said = self._step(table, args[1], columns[id(args[1])][at])
-            if said:
-                zh_parts.append(said[0])
-                en_parts.append(said[1])
+        for table, args in steps:
+            value = columns[id(args[1])][at]
+            exponent = value.as_tuple().exponent if type(value) is Decimal else None
+            key = (id(table), id(args[1]), value, exponent)
+            said = self._said.get(key) if type(value) is Decimal else None
+            if said is None:
+                said = self._said[key] = self._step(table, args[1], value) or ("", "")
+            zh_parts.append(said[0])
+            en_parts.append(said[1])
         if line.note is not None:
-            zh_parts.append("".join(self._part(p, columns, at) for p in line.note.zh))
-            en_parts.append("".join(self._part(p, columns, at) for p in line.note.en))
+            zh_count = len(line.note.zh)
+            texts = [_shown_part(p, rate, columns, at) for p, rate in parts]
+            zh_parts.append("".join(texts[:zh_count]))
+            en_parts.append("".join(texts[zh_count:]))
         zh = "；".join(x for x in zh_parts if x)
         en = "; ".join(x for x in en_parts if x)
         days = int(self._days[at])
-        if days < self.period_days and any(fn == "prorate" for fn, _, _ in line.formula.calls):
+        if prorates and days < self.period_days:
             zh = _joined(zh, f"按在职天数折算：{self.period_days} 天中在职 {days} 天", "；")
             en = _joined(en, f"prorated: employed {days} of {self.period_days} days", "; ")
         return zh, en
 
-    def _part(self, part: NotePart, columns: dict[int, list[Any]], at: int) -> str:
-        if part.formula is None:
-            return part.text
-        return shown(columns[id(part.formula.tree)][at], part.style, self._rate(part.formula.tree))
-
-    def _rate(self, node: ast.expr) -> bool:
-        return is_rate(self.policy, node)
+    @cached_property
+    def _said(self) -> dict[tuple[int, int, Any, Any], tuple[str, str]]:
+        """A step's sentences by value (a department's score: the same for each of its
+        employees)."""
+        return {}
 
     def _step(self, table: StepTable, arg: ast.expr, value: Any) -> tuple[str, str] | None:
         """``部门得分 92.30% ≥ 90% → 1.00`` / ``department score 92.30% reached the step from 90%
@@ -118,7 +132,7 @@ class LineNotes:
         if not reached:
             return None
         threshold, result = reached[-1]
-        rate = self._rate(arg)
+        rate = is_rate(self.policy, arg)
         name = arg.id if isinstance(arg, ast.Name) else ""
         zh_name, en_name = _NAMED.get(name) or self._label(name)
         mark = target_str(threshold) if rate else f"{threshold:f}"
@@ -131,6 +145,22 @@ class LineNotes:
             zh, en = bilingual(self.policy.metrics[name].label)
             return zh, en.split(" (")[0]
         return name, name
+
+
+def _shown_part(part: NotePart, rate: bool, columns: dict[int, list[Any]], at: int) -> str:
+    if part.formula is None:
+        return part.text
+    value = columns[id(part.formula.tree)][at]
+    if type(value) is Decimal:
+        return _shown_decimal(value, value.as_tuple().exponent, part.style, rate)
+    return shown(value, part.style, rate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_decimal(value: Decimal, exponent: object, style: str, rate: bool) -> str:
+    """:func:`shown` of a number, kept (a parameter, a department's figure: the same on many
+    slips); by its exponent too, as 1.0 and 1.00 are equal numbers shown apart."""
+    return shown(value, style, rate)
 
 
 def _joined(first: str, then: str, between: str) -> str:

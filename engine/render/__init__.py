@@ -2,6 +2,7 @@
 ``templates`` fills the reports and slips, ``files`` writes every output format once."""
 
 from .files import (
+    ALL_FORMATS,
     FORMATS,
     Rendered,
     data_files,
@@ -17,6 +18,7 @@ from .files import (
 from .templates import template_sha256
 
 __all__ = [
+    "ALL_FORMATS",
     "FORMATS",
     "Rendered",
     "data_files",

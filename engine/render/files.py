@@ -30,7 +30,10 @@ from ..progress import Progress, quietly
 from .templates import environment, render
 from .view import slip_view, view
 
+#: The formats a run writes unless told otherwise.
 FORMATS = ("md", "html", "csv", "json")
+#: Every format a run can write: PDF (each report and slip) and payroll.xlsx when asked for.
+ALL_FORMATS = (*FORMATS, "xlsx", "pdf")
 RESULTS_FORMAT = 1
 
 #: The reports of a run (each in Markdown and HTML), the ones the boss signs.
@@ -343,8 +346,9 @@ def _csv_parts(made: Made, start: int, end: int) -> list[str | Vector]:
 
 # --- rows made from columns ----------------------------------------------------------------------
 
-#: Text that JSON escapes or that CSV quotes: such a row is written by its plain writer.
-_ESCAPED = r'[,"\\\x00-\x1f\x7f]'
+#: Text that JSON escapes, that CSV quotes or that XML escapes (payroll.xlsx): such a row is
+#: written by its plain writer.
+_ESCAPED = r'[,"\\&<>\x00-\x1f\x7f]'
 
 
 def _cut(start: int, end: int) -> Callable[[Vector], Vector]:
@@ -570,9 +574,14 @@ def templated_files(
 def data_files(
     results: Results, formats: tuple[str, ...] = FORMATS, csv_encoding: str = CSV_ENCODINGS[0]
 ) -> Iterator[tuple[str, Stream]]:
-    """payroll.csv and results.json, each made only when the one before has been taken."""
+    """payroll.csv, results.json and payroll.xlsx, each made only when the one before has been
+    taken."""
     made = Made(results.employees)  # what the two make alike, made once
     if "csv" in formats:
         yield "payroll.csv", payroll_csv(results, made, csv_encoding)
     if "json" in formats:
         yield "results.json", results_json(results, made)
+    if "xlsx" in formats:
+        from .excel import payroll_xlsx
+
+        yield "payroll.xlsx", payroll_xlsx(results, made)

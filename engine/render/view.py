@@ -246,20 +246,26 @@ def _checks_view(results: Results) -> list[dict[str, Any]]:
     ]
 
 
-def summary_view(results: Results) -> dict[str, Any]:
-    """The payroll summary the boss signs: totals by department and by line, every adjustment
-    with its reason and approver, every arrear, the checks that warn."""
-    payroll, policy = results.employees, results.policy
+def department_totals(results: Results) -> dict[str, tuple[int, Decimal, Decimal, Decimal]]:
+    """Each department of the policy's headcount, Σ gross, Σ deductions and Σ net (a pass over
+    whole columns, as diff sums them: arrow kernels where the roster is one)."""
+    payroll = results.employees
     departments = payroll.roster.columns["department"]
-    # each a pass over whole columns, as diff sums them (arrow kernels where the roster is one)
     headcount = columns.counts(departments)
     sums = [columns.sums_by(departments, c) for c in (payroll.gross, payroll.deductions,
                                                        payroll.net)]  # fmt: skip
     zero = Decimal(0)
-    by_department: dict[str, tuple[int, Decimal, Decimal, Decimal]] = {
+    return {
         d: (headcount.get(d, 0), sums[0].get(d, zero), sums[1].get(d, zero), sums[2].get(d, zero))
-        for d in policy.departments
+        for d in results.policy.departments
     }
+
+
+def summary_view(results: Results) -> dict[str, Any]:
+    """The payroll summary the boss signs: totals by department and by line, every adjustment
+    with its reason and approver, every arrear, the checks that warn."""
+    payroll, policy = results.employees, results.policy
+    by_department = department_totals(results)
     lines = []
     for line in policy.lines:
         column = payroll.lines[line.id]
