@@ -340,6 +340,10 @@ def manifest(
         "inputs": dict(sorted({**results.inputs, **templates}.items())),
         "outputs": dict(sorted(outputs.items())),
     }
+    if "pdf" in options.formats:  # what the PDFs were printed with (their bytes depend on it)
+        from .render.pdf import record
+
+        data["pdf"] = record()
     if results.encodings:  # the files --encoding auto found in another encoding than UTF-8
         data["encodings"] = dict(sorted((options.key(p), e) for p, e in results.encodings.items()))
     if results.earlier is not None:  # which earlier results the run used, with their hashes
@@ -389,6 +393,11 @@ def run_compute(
     overlap = inputs_within(options)
     if overlap:
         return None, overlap
+    if "pdf" in options.formats:  # this machine can print them: said before any work
+        from .render.pdf import unavailable
+
+        if cannot := unavailable():
+            return None, cannot
     early = os.path.isdir(options.out)
     try:
         with locked(options.out) if early else contextlib.nullcontext():

@@ -88,8 +88,8 @@ def test_the_loop_of_the_reference_company() -> None:
         (["compute", "--period", "2024-13"], "period '2024-13' is not of the form YYYY-MM"),
         (["compute"], "Missing option '--period'"),
         (
-            ["compute", "--period", "2024-05", "--format", "pdf"],
-            "unknown format 'pdf'; choose from md,html,csv,json",
+            ["compute", "--period", "2024-05", "--format", "docx"],
+            "unknown format 'docx'; choose from md,html,csv,json,xlsx,pdf",
         ),
         (["validate", "--data", "fixtures"], "--data needs --period"),
         (["chain", "--format", "svg"], "'svg' is not one of 'text', 'mermaid', 'dot'"),

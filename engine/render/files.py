@@ -535,13 +535,29 @@ def templated_files(
     templates: str | None = None,
     progress: Progress = quietly,
 ) -> Iterator[tuple[str, Content]]:
-    """The reports, then the pay slips (Markdown, HTML), each rendered when taken (a run writes
-    100,000 slips without holding them); raises InnerpayError for a template problem."""
-    envs = {kind: environment(templates, kind) for kind in ("md", "html") if kind in formats}
+    """The reports, then the pay slips (Markdown, HTML, and PDF printed from the HTML), each
+    rendered when taken (a run writes 100,000 slips without holding them); raises
+    InnerpayError for a template problem."""
+    pdf = "pdf" in formats
+    kinds = [k for k in ("md", "html") if k in formats or (k == "html" and pdf)]
+    envs = {kind: environment(templates, kind) for kind in kinds}
     context = view(results) if envs else {}  # what the reports and slips show
+    printer = None
+    if pdf:
+        from .pdf import Printer
+
+        printer = Printer()
+
+    def made(name: str, kind: str, content: bytes) -> Iterator[tuple[str, Content]]:
+        """A file of ``kind`` (the HTML too, where a PDF is printed from it)."""
+        if kind in formats:
+            yield f"{name}.{kind}", content
+        if kind == "html" and printer is not None:
+            yield f"{name}.pdf", printer(content)
+
     for kind, env in envs.items():
         for report in REPORTS:
-            yield f"{report}.{kind}", render(env, f"{report}.{kind}.j2", templates, **context)
+            yield from made(report, kind, render(env, f"{report}.{kind}.j2", templates, **context))
     if envs:
         # the partials every slip shows alike, rendered once (a slip may still include them)
         partials = {
@@ -556,8 +572,9 @@ def templated_files(
         for e in progress("rendering pay slips", results.employees.values()):
             slip = slip_view(e, results)
             for kind, env in envs.items():
-                yield (
-                    f"payslips/{e.id}.{kind}",
+                yield from made(
+                    f"payslips/{e.id}",
+                    kind,
                     render(
                         env,
                         f"payslip.{kind}.j2",
