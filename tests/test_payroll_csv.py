@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from innerpay.render.files import FORMULA_START, neutralised
+from innerpay.render.files import neutralised
+from innerpay.render.rows import FORMULA_START
 
 from .conftest import ROOT, run_cli, working_copy
 

@@ -23,7 +23,8 @@ from ..formulas.parse import BandTable
 from ..numbers import CONTEXT, grouped, money_str, percent_str, rate_str
 from ..policy.model import Policy
 from ..policy.names import ARREARS
-from ..render.files import adjustment_dict, amount_str, arrear_dict
+from ..render.files import adjustment_dict, arrear_dict
+from ..render.rows import amount_str
 from ..render.view import vote_dict
 
 EXPLAIN_FORMAT = 1

@@ -27,7 +27,7 @@ from ..formulas import kernels
 from ..formulas.vectors import Vector
 from ..numbers import ZERO, money_str
 from ..policy.model import LineKind, PayLine
-from .files import SLICE_ROWS, Made, _cut, _texts, amount_str, rows_text
+from .rows import SLICE_ROWS, Made, _cut, _texts, amount_str, rows_text
 from .view import department_totals
 
 #: The styles of styles.xml's cellXfs, by name.
