@@ -34,7 +34,7 @@ def text_of(path: Path) -> str:
 
 @pytest.fixture
 def printed(company: Path) -> Path:
-    ran = run_cli(["compute", "--period", "2024-05", "--format", "md,html,pdf,csv,xlsx"])
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "md,html,pdf,csv,json,xlsx"])
     assert ran.code == 0, ran.stderr
     return company / "out" / "2024-05"
 
@@ -86,7 +86,8 @@ def test_the_same_run_gives_the_same_bytes_and_verify_holds(printed: Path, compa
     first = {p.name: p.read_bytes() for p in printed.glob("*.pdf")}
     first["E013"] = (printed / "payslips" / "E013.pdf").read_bytes()
     assert b"CreationDate" not in first["E013"] and b"ModDate" not in first["E013"]
-    assert run_cli(["compute", "--period", "2024-05", "--format", "md,html,pdf,csv,xlsx"]).code == 0
+    formats = "md,html,pdf,csv,json,xlsx"  # every format: verify holds on them all
+    assert run_cli(["compute", "--period", "2024-05", "--format", formats]).code == 0
     again = {p.name: p.read_bytes() for p in printed.glob("*.pdf")}
     again["E013"] = (printed / "payslips" / "E013.pdf").read_bytes()
     assert again == first
@@ -127,3 +128,41 @@ def test_no_font_for_chinese_is_said_before_any_work(
     assert ran.code == 7
     assert ran.stderr.startswith("--format: error: pdf needs a font with Chinese characters")
     assert not (company / "out").exists()
+
+
+def test_printing_in_worker_processes_gives_the_same_bytes(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "pdf"])
+    assert ran.code == 0, ran.stderr
+    out = company / "out" / "2024-05"
+    alone = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.pdf")}
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pdf, "WORKERS", 2)
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "pdf"])
+    assert ran.code == 0, ran.stderr
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*.pdf")} == alone
+    assert len(alone) == 31 + 3
+
+
+def test_verify_names_the_font_a_pdf_was_printed_with(
+    printed: Path, company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = printed / "manifest.json"
+    recorded = manifest.read_text(encoding="utf-8")
+    other = recorded.replace(pdf.record()["font_sha256"], "0" * 64)
+    manifest.write_text(other, encoding="utf-8")
+    ran = run_cli(["verify", "out/2024-05"])
+    assert ran.code == 1
+    assert "the PDFs were printed with WeasyPrint" in ran.stdout
+    assert "(sha256 000000000000…); this machine has WeasyPrint" in ran.stdout
+    manifest.write_text(recorded, encoding="utf-8")
+    monkeypatch.setenv(pdf.FONT_VARIABLE, str(company / "no-such-font.ttf"))
+    pdf.font_file.cache_clear()
+    try:
+        ran = run_cli(["verify", "out/2024-05"])
+    finally:
+        monkeypatch.delenv(pdf.FONT_VARIABLE)
+        pdf.font_file.cache_clear()
+    assert ran.code == 7, ran.stdout + ran.stderr
+    assert "pdf needs a font with Chinese characters" in ran.stderr

@@ -138,6 +138,12 @@ def verify_run(folder: str) -> Verification:
             found.differences.append(f"output missing: {name}")
         elif _sha256(path) != outputs[name]:
             found.differences.append(f"output edited since the run: {name}")
+    if "pdf" in options.formats:  # the PDFs cannot be printed again here: said, not crashed
+        from ..render.pdf import unavailable
+
+        if cannot := unavailable():
+            found.diagnostics += cannot
+            return found
     computed = compute_results(period, options, with_arrears=carries_arrears(options, period))
     if computed.results is None:
         found.diagnostics += [d for d in computed.diagnostics if d.is_error]
@@ -165,6 +171,15 @@ def verify_run(folder: str) -> Verification:
     again = json.loads(
         manifest(results, hashes, options, computed.chart_inputs, computed.policy_files)
     )
+    if "pdf" in recorded and recorded["pdf"] != again.get("pdf"):
+        printed_with: dict[str, Any] = recorded["pdf"]
+        here: dict[str, Any] = again.get("pdf") or {}
+        found.differences.append(
+            f"the PDFs were printed with {printed_with.get('engine')} and the font "
+            f"{printed_with.get('font')} (sha256 {str(printed_with.get('font_sha256'))[:12]}…); "
+            f"this machine has {here.get('engine')} and {here.get('font')} (sha256 "
+            f"{str(here.get('font_sha256'))[:12]}…): its PDFs differ"
+        )
     if _stable(again) != _stable(recorded):
         found.differences.append("manifest.json differs from the manifest the inputs produce")
     return _collapsed(found)

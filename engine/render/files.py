@@ -388,24 +388,23 @@ def templated_files(
     pdf = "pdf" in formats
     kinds = [k for k in ("md", "html") if k in formats or (k == "html" and pdf)]
     envs = {kind: environment(templates, kind) for kind in kinds}
-    context = view(results) if envs else {}  # what the reports and slips show
-    printer = None
-    if pdf:
-        from .pdf import Printer
+    if not envs:
+        return
+    context = view(results)  # what the reports and slips show
 
-        printer = Printer()
-
-    def made(name: str, kind: str, content: bytes) -> Iterator[tuple[str, Content]]:
-        """A file of ``kind`` (the HTML too, where a PDF is printed from it)."""
+    def made(name: str, kind: str, content: bytes) -> Iterator[tuple[str, bytes, bool]]:
+        """A file of ``kind`` (the HTML too, where a PDF is printed from it), and whether it is
+        to be printed."""
         if kind in formats:
-            yield f"{name}.{kind}", content
-        if kind == "html" and printer is not None:
-            yield f"{name}.pdf", printer(content)
+            yield f"{name}.{kind}", content, False
+        if kind == "html" and pdf:
+            yield f"{name}.pdf", content, True
 
-    for kind, env in envs.items():
-        for report in REPORTS:
-            yield from made(report, kind, render(env, f"{report}.{kind}.j2", templates, **context))
-    if envs:
+    def files() -> Iterator[tuple[str, bytes, bool]]:
+        for kind, env in envs.items():
+            for report in REPORTS:
+                yield from made(report, kind, render(env, f"{report}.{kind}.j2", templates,
+                                                     **context))  # fmt: skip
         # the partials every slip shows alike, rendered once (a slip may still include them)
         partials = {
             kind: {
@@ -433,6 +432,13 @@ def templated_files(
                         **partials[kind],
                     ),
                 )
+
+    if not pdf:
+        yield from ((name, content) for name, content, _ in files())
+        return
+    from .pdf import printed
+
+    yield from printed(files(), len(results.employees) + len(REPORTS))
 
 
 def data_files(

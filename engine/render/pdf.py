@@ -11,11 +11,13 @@ fetched: a template's ``<img src="file:///etc/passwd">`` is refused, never read.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,50 @@ class Printer:
         return made
 
 
+#: Slips printed in worker processes when a run prints at least this many (below it, starting
+#: the workers costs more than it saves); the workers are the machine's cores, up to four.
+PARALLEL_FROM = 48
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+_printer: Printer | None = None  # a worker process's own
+
+
+def _print_in_worker(html: bytes) -> bytes:
+    global _printer
+    if _printer is None:
+        _printer = Printer()
+    return _printer(html)
+
+
+def printed(items: Iterator[tuple[str, bytes, bool]], count: int) -> Iterator[tuple[str, bytes]]:
+    """Each item (name, content, whether to print it): the content as it is, or printed to PDF,
+    in the order given.  Where ``count`` items or more are to be printed, in :data:`WORKERS`
+    processes, a few ahead of the one being yielded (the same bytes as in this process:
+    ``tests/test_pdf.py`` holds them to :class:`Printer`'s)."""
+    if count < PARALLEL_FROM or WORKERS < 2:
+        printer = Printer()
+        for name, content, to_print in items:
+            yield name, printer(content) if to_print else content
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pending: collections.deque[tuple[str, Any]] = collections.deque()
+    # spawned, not forked: this process may hold threads (pyarrow's), which a fork would copy
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for name, content, to_print in items:
+            pending.append((name, pool.submit(_print_in_worker, content) if to_print else content))
+            while len(pending) > 4 * WORKERS:
+                yield _done(pending.popleft())
+        while pending:
+            yield _done(pending.popleft())
+
+
+def _done(item: tuple[str, Any]) -> tuple[str, bytes]:
+    name, made = item
+    return name, made if isinstance(made, bytes) else made.result()
+
+
 def _only(font_url: str) -> Any:
     """A fetcher of the font file alone: any other address is refused, never read."""
     from weasyprint.urls import URLFetcher
@@ -129,4 +175,4 @@ def _only(font_url: str) -> Any:
     return FontOnly(allowed_protocols=("file",))
 
 
-__all__ = ["FONT_VARIABLE", "Printer", "font_file", "record", "unavailable"]
+__all__ = ["FONT_VARIABLE", "Printer", "font_file", "printed", "record", "unavailable"]
