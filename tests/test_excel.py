@@ -105,3 +105,20 @@ def test_arrears_are_listed_with_why(company: Path) -> None:
 
 def test_column_names() -> None:
     assert [_column(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_more_employees_than_a_sheet_holds_is_an_error_that_writes_nothing(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import innerpay.render.excel as excel
+
+    monkeypatch.setattr(excel, "MAX_SHEET_ROWS", 32)  # 31 employees, a header and the totals
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "csv,xlsx"])
+    assert ran.code == 7
+    assert ran.stderr.splitlines()[-1] == (
+        "payroll.xlsx: error: 31 employees do not fit an Excel sheet (32 rows with the header "
+        "and the totals); write payroll.csv (--format csv) instead"
+    )
+    assert not (company / "out" / "2024-05").exists()
+    monkeypatch.setattr(excel, "MAX_SHEET_ROWS", 33)
+    assert run_cli(["compute", "--period", "2024-05", "--format", "csv,xlsx"]).code == 0

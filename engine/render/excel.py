@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..errors import InnerpayError, Kind, Source, error
 from ..evaluate.results import Arrear, EmployeeResult, Results
 from ..formulas import kernels
 from ..formulas.vectors import Vector
@@ -306,10 +307,27 @@ def _package() -> dict[str, str]:
     }
 
 
+#: The rows of an Excel sheet (its own limit): the header, the employees and the totals row.
+MAX_SHEET_ROWS = 1_048_576
+
+
 def payroll_xlsx(results: Results, made: Made | None = None) -> bytes:
-    """payroll.xlsx (see the module): the same results give the same bytes."""
+    """payroll.xlsx (see the module): the same results give the same bytes.  More employees
+    than a sheet holds is an error (nothing is written), not a workbook Excel must repair."""
     made = made or Made(results.employees)
     payroll, policy = results.employees, results.policy
+    if len(payroll) + 2 > MAX_SHEET_ROWS:
+        raise InnerpayError(
+            [
+                error(
+                    Source("payroll.xlsx"),
+                    f"{len(payroll):,} employees do not "
+                    f"fit an Excel sheet ({MAX_SHEET_ROWS:,} rows with the header and "
+                    "the totals); write payroll.csv (--format csv) instead",
+                    Kind.IO,
+                )
+            ]
+        )
     header = payroll_header(policy.lines)
 
     def body() -> Iterator[bytes | memoryview]:
