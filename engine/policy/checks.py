@@ -17,8 +17,8 @@ from decimal import Decimal
 from ..errors import Diagnostic, error, suggest, warning
 from ..formulas import Formula, StepTable
 from ..formulas.parse import BandTable
-from .model import FieldKind, Policy, places_of
-from .names import ARREARS, FIXED_TABLES, RESERVED, TOTALS, compared_kinds, is_rate
+from .model import FieldKind, PayLine, Policy, places_of
+from .names import ARREARS, FIXED_TABLES, RESERVED, TOTALS, _kind_of, compared_kinds, is_rate
 from .yamlread import Path
 
 
@@ -421,6 +421,7 @@ def check_names(policy: Policy) -> list[Diagnostic]:
             # read once every line is paid: any line, its own and the totals too
             problems += _formula_names(policy, formula, f"the note of pay line '{line.id}'",
                                        known, None)  # fmt: skip
+        problems += _note_styles(policy, line)
     seen_checks: set[str] = set()
     for i, check in enumerate(policy.checks):
         if check.id in seen_checks:
@@ -429,6 +430,22 @@ def check_names(policy: Policy) -> list[Diagnostic]:
             )
         seen_checks.add(check.id)
         problems += _formula_names(policy, check.when, f"check '{check.id}'", known, None)
+    return problems
+
+
+def _note_styles(policy: Policy, line: PayLine) -> list[Diagnostic]:
+    """A note's value shown as a percentage or an amount is a number: a date or text is not."""
+    problems = []
+    for piece in (*line.note.zh, *line.note.en) if line.note else ():
+        formula = piece.formula
+        kind = _kind_of(policy, formula.tree) if formula else None
+        if formula is not None and piece.style and kind in ("date", "text"):
+            shown = "a percentage" if piece.style == "%" else "an amount"
+            what = "a date" if kind == "date" else "text"
+            written, plain = f"{{{piece.text}:{piece.style}}}", f"{{{piece.text}}}"
+            problems.append(error(formula.source, f"{written} in the note of pay line "
+                                  f"'{line.id}': {piece.text} is {what}, not a number, and "
+                                  f"cannot be shown as {shown}; write {plain}"))  # fmt: skip
     return problems
 
 
