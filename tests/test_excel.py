@@ -5,10 +5,15 @@ writer's.)"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import subprocess
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -122,3 +127,42 @@ def test_more_employees_than_a_sheet_holds_is_an_error_that_writes_nothing(
     assert not (company / "out" / "2024-05").exists()
     monkeypatch.setattr(excel, "MAX_SHEET_ROWS", 33)
     assert run_cli(["compute", "--period", "2024-05", "--format", "csv,xlsx"]).code == 0
+
+
+SOFFICE = shutil.which("soffice")
+REQUIRED = os.environ.get("INNERPAY_REQUIRE_SPREADSHEET") == "1"
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not REQUIRED,
+    reason="no LibreOffice on this machine (apt-get install libreoffice-calc-nogui); CI has it",
+)
+def test_a_spreadsheet_application_reads_what_payroll_csv_says(
+    company: Path, tmp_path: Path
+) -> None:
+    assert SOFFICE is not None, "INNERPAY_REQUIRE_SPREADSHEET=1 but LibreOffice is not installed"
+    assert run_cli(["compute", "--period", "2024-05", "--format", "csv,xlsx"]).code == 0
+    out = company / "out" / "2024-05"
+    done = subprocess.run(
+        [SOFFICE, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
+         "false,1", "--outdir", str(tmp_path / "read"), str(out / "payroll.xlsx")],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (first,) = (tmp_path / "read").glob("payroll*.csv")  # the first sheet, as Calc shows it
+    with first.open(encoding="utf-8", newline="") as handle:
+        sheet = list(csv.reader(handle))
+    with (out / "payroll.csv").open(encoding="utf-8-sig", newline="") as handle:
+        paid = {row["id"]: row for row in csv.DictReader(handle)}
+    header = sheet[0]
+    assert header[:2] == ["工号 ID", "姓名 Name"] and header[-1] == "实发 Net"
+    for row in sheet[1:-1]:  # each employee: the name, and every amount to the cent
+        expected = paid[row[0]]
+        assert row[1] == expected["name"]
+        assert Decimal(row[-1]) == Decimal(expected["net"]), row[0]
+        assert Decimal(row[-3]) == Decimal(expected["gross"]), row[0]
+    assert len(sheet) == len(paid) + 2
+    assert sheet[-1][0] == "合计 Total"
+    assert Decimal(sheet[-1][-1]) == sum(Decimal(r["net"]) for r in paid.values())
+    assert sheet[1][4] == "2016-03-01"  # a date, shown as one

@@ -296,9 +296,7 @@ def _package() -> dict[str, str]:
         "xl/workbook.xml": head
         + '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f"<sheets>{sheets}</sheets>"
-        '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-        "</definedName></definedNames></workbook>",
+        f"<sheets>{sheets}</sheets></workbook>",
         "xl/_rels/workbook.xml.rels": head
         + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         f'{relations}<Relationship Id="rId{styles_id}" Type="http://schemas.openxmlformats.org/'
