@@ -166,3 +166,18 @@ def test_verify_names_the_font_a_pdf_was_printed_with(
         pdf.font_file.cache_clear()
     assert ran.code == 7, ran.stdout + ran.stderr
     assert "pdf needs a font with Chinese characters" in ran.stderr
+
+
+def test_a_page_that_cannot_be_printed_is_a_template_problem_that_writes_nothing(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(self: pdf.Printer, html: bytes) -> bytes:
+        raise ValueError("no layout for this page")
+
+    monkeypatch.setattr(pdf.Printer, "__call__", fails)
+    ran = run_cli(["compute", "--period", "2024-05", "--format", "html,pdf"])
+    assert ran.code == 3
+    assert ran.stderr.splitlines()[-1] == (
+        "departments.pdf: error: cannot print this file to PDF: no layout for this page"
+    )
+    assert not (company / "out" / "2024-05").exists()

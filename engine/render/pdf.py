@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import Diagnostic, Kind, Source, error
+from ..errors import Diagnostic, InnerpayError, Kind, Source, error
 
 #: The fonts tried first, in order (each covers Chinese and Latin text).
 PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -141,7 +141,7 @@ def printed(items: Iterator[tuple[str, bytes, bool]], count: int) -> Iterator[tu
     if count < PARALLEL_FROM or WORKERS < 2:
         printer = Printer()
         for name, content, to_print in items:
-            yield name, printer(content) if to_print else content
+            yield name, _printing(name, lambda c=content: printer(c)) if to_print else content
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -159,7 +159,18 @@ def printed(items: Iterator[tuple[str, bytes, bool]], count: int) -> Iterator[tu
 
 def _done(item: tuple[str, Any]) -> tuple[str, bytes]:
     name, made = item
-    return name, made if isinstance(made, bytes) else made.result()
+    return name, made if isinstance(made, bytes) else _printing(name, made.result)
+
+
+def _printing(name: str, made: Any) -> bytes:
+    """``made()``, the PDF of ``name``; WeasyPrint failing on a template's HTML is a template
+    problem (exit 3), said with the file."""
+    try:
+        printed: bytes = made()
+    except Exception as exc:  # WeasyPrint may fail in any way on a user's HTML
+        raise InnerpayError([error(Source(name), f"cannot print this file to PDF: {exc}",
+                                   Kind.POLICY)]) from None  # fmt: skip
+    return printed
 
 
 def _only(font_url: str) -> Any:
