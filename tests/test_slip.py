@@ -143,3 +143,16 @@ def test_equal_numbers_written_apart_are_shown_apart() -> None:
     one, also = Decimal("1.0"), Decimal("1.00")
     assert _shown_decimal(one, one.as_tuple().exponent, "", False) == "1.0"
     assert _shown_decimal(also, also.as_tuple().exponent, "", False) == "1.00"
+
+
+def test_explain_shows_the_sentence_the_slip_shows(company: Path) -> None:
+    import json
+
+    assert run_cli(["compute", "--period", "2024-05", "--format", "md"]).code == 0
+    ran = run_cli(["explain", "--period", "2024-05", "--employee", "E006", "--json"])
+    assert ran.code == 0, ran.stderr
+    lines = {x["id"]: x for x in json.loads(ran.stdout)["lines"]}
+    said = lines["performance_bonus"]["slip"]
+    assert said["zh"] in slip(company, "E006") and said["en"] in slip(company, "E006")
+    assert said["en"].startswith("department score 96.93% reached the step from 95% → 1.15")
+    assert lines["manager_allowance"]["slip"] is None  # not applied: not on the slip

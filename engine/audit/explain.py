@@ -233,10 +233,12 @@ def explain(
         _, exact, _, _ = pay_lines(policy, Names(policy, data.period, one, departments, more),
                                    traces)  # fmt: skip
     lines = []
+    notes, row = results.employees.notes, results.employees.roster.index(employee_id)
     for result in paid.lines:
         if line_id is not None and result.id != line_id:
             continue
         line = policy.lines_by_id[result.id]
+        said = notes.of(line, row) if notes is not None and row is not None else ("", "")
         inputs: dict[str, dict[str, Any]] = {}
         for name, value in traces.get(result.id, []):
             inputs.setdefault(
@@ -265,6 +267,8 @@ def explain(
                 },
                 "formula": {"text": line.formula.text, "source": str(line.formula.source)},
                 "inputs": list(inputs.values()),
+                # the sentence under the line on the slip (its note, the step, the proration)
+                "slip": {"zh": said[0], "en": said[1]} if result.applies else None,
             }
         )
     candidate = results.candidates.get(employee_id)
@@ -396,6 +400,10 @@ def _line_text(line: dict[str, Any]) -> list[str]:
         out.append(f"    {i['name']:<{width}}  {_shown(i['value']):<14}  {i['origin']}")
     if line["applies"]:
         out.append(f"  unrounded {line['exact']} → rounded {line['rounding']} = {line['amount']}")
+    slip = line.get("slip") or {}
+    said = [x for x in (slip.get("zh"), slip.get("en")) if x]
+    for k, sentence in enumerate(dict.fromkeys(said)):
+        out.append(f"  {'on the slip' if k == 0 else '':<11}  {sentence}")
     return out
 
 
