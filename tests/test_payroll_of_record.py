@@ -376,7 +376,7 @@ def test_a_check_with_severity_error_stops_the_run_naming_the_employees(example:
     ran = run_cli(["compute", "--period", "2024-03"])
     assert ran.code == 4
     assert (
-        "policies/2024-01.yaml:217:5: error: check 'negative_net' fails for employee E06: "
+        "policies/2024-01.yaml:244:5: error: check 'negative_net' fails for employee E06: "
         "实发为负 net pay below zero"
     ) in ran.stderr.splitlines()
     assert not (example / "out").exists()

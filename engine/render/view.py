@@ -140,10 +140,17 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
     notes, at = payroll.notes, payroll.roster.index(e.id)
     earnings: list[dict[str, str]] = []
     deductions: list[dict[str, str]] = []
+    values: list[dict[str, str]] = []
     for line, x in zip(policy.lines, e.lines, strict=True):
-        if not x.applies or not x.kind.paid:
+        if x.kind.paid and not x.applies:
+            continue  # left off the slip (a value is shown whatever its condition)
+        zh, en = ("", "")
+        if x.applies and notes is not None and at is not None:
+            zh, en = notes.of(line, at)
+        if not x.kind.paid:  # a value: shown with its sentence, not paid
+            values.append({"label": x.label, "amount": _amount(x.amount, x.places), "zh": zh,
+                           "en": en})  # fmt: skip
             continue
-        zh, en = notes.of(line, at) if notes is not None and at is not None else ("", "")
         entry = {"label": x.label, "amount": grouped(x.amount), "note": "", "zh": zh, "en": en,
                  "source": "rule"}  # fmt: skip
         (earnings if x.kind is LineKind.EARNING else deductions).append(entry)
@@ -172,7 +179,6 @@ def slip_view(e: EmployeeResult, results: Results) -> dict[str, Any]:
         }
         (earnings if r.kind is LineKind.EARNING else deductions).append(entry)
     d = results.departments[e.department]
-    values = [{"label": x.label, "amount": _amount(x.amount, x.places)} for x in e.values]
     company = policy.company
     paid_on = company.pay_date(results.period) if company else None
     role_label = policy.domains.get("role", {}).get(e.role)
