@@ -142,3 +142,17 @@ def test_the_sandbox_reads_dict_keys_as_jinjas_own_does(source: str) -> None:
     ours, theirs = outcome(sandbox()), outcome(SandboxedEnvironment)
     assert ours == theirs
     assert sandbox() is not SandboxedEnvironment
+
+
+def test_a_loop_too_large_to_draw_legibly_is_said_not_drawn(
+    company: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import innerpay.render.svg as svg
+
+    monkeypatch.setattr(svg, "MAX_DRAWN", 5)  # the reference company has 6 departments
+    assert run_cli(["compute", "--period", "2024-05", "--format", "html"]).code == 0
+    page = (company / "out" / "2024-05" / "departments.html").read_text(encoding="utf-8")
+    assert '<svg id="loop"' not in page
+    assert ('<p class="too-many">6 departments are more than a page can show legibly (at most '
+            "5); the table below lists every appraisal.</p>") in page  # fmt: skip
+    assert page.count("<tr><td>") >= 5  # the table of appraisals is there

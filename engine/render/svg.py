@@ -97,6 +97,9 @@ def trend_chart(department: str, points: Sequence[TrendPoint], width: int = 420)
     return Markup("".join(out))
 
 
+#: The most departments the loop diagram draws: more would not be legible on a page (and the
+#: layout, which checks every label against every box and line, grows with their square).
+MAX_DRAWN = 60
 #: Font sizes of the loop diagram (px): a department's name, an arrow's label.
 NAME_PX, LABEL_PX = 12.0, 10.0
 
@@ -227,6 +230,10 @@ def loop_diagram(policy: Policy) -> Markup:
     through.  A department in no appraisal stands apart below, dashed in red.
     """
     departments = policy.departments
+    if len(departments) > MAX_DRAWN:
+        return Markup(f'<p class="too-many">{len(departments):,} departments are more than a '
+                      f"page can show legibly (at most {MAX_DRAWN}); the table below lists every "
+                      "appraisal.</p>")  # fmt: skip
     linked = {d.id for d in departments.values() if d.internal_customers}
     linked |= {c.department for d in departments.values() for c in d.internal_customers
                if c.department in departments}  # fmt: skip
