@@ -156,3 +156,13 @@ def test_explain_shows_the_sentence_the_slip_shows(company: Path) -> None:
     assert said["zh"] in slip(company, "E006") and said["en"] in slip(company, "E006")
     assert said["en"].startswith("department score 96.93% reached the step from 95% → 1.15")
     assert lines["manager_allowance"]["slip"] is None  # not applied: not on the slip
+
+
+def test_the_html_slip_says_what_its_mark_means_where_it_has_one(company: Path) -> None:
+    assert run_cli(["compute", "--period", "2024-05", "--format", "html"]).code == 0
+    legend = (
+        "* 一次性调整或补差，不按制度计算 A one-off adjustment or arrear, not worked out by a rule."
+    )
+    assert legend in slip(company, "E003", "html")  # an advance clawed back
+    assert '<tr class="adjustment">' in slip(company, "E003", "html")
+    assert legend not in slip(company, "E001", "html")  # every line by a rule
