@@ -31,6 +31,12 @@ def run_cli(args: Sequence[str]) -> Ran:
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
+def compute_data(home: Path, monkeypatch: pytest.MonkeyPatch, period: str, *more: str) -> Ran:
+    """`innerpay compute --period PERIOD --data data MORE...`, run in ``home``."""
+    monkeypatch.chdir(home)
+    return run_cli(["compute", "--period", period, "--data", "data", *more])
+
+
 def working_copy(
     source: Path, folders: Sequence[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:

@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, compute_data
 
 
 def module(name: str) -> ModuleType:
@@ -37,8 +37,7 @@ def test_innerpay_agrees_with_the_careful_script(
 ) -> None:
     module("generate").generate(600, tmp_path)
     module("careful").main(tmp_path, tmp_path / "careful.csv")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--format", "csv"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-05", "--format", "csv")
     assert ran.code == 0, ran.stderr
     ours = nets(tmp_path / "out" / "2024-05" / "payroll.csv")
     theirs = nets(tmp_path / "careful.csv")

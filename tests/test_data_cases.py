@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CASES, ROOT, run_cli
+from .conftest import CASES, ROOT, compute_data, run_cli
 
 DATA_CASES = sorted(p for p in (CASES / "data").iterdir() if p.is_dir())
 
@@ -30,8 +30,7 @@ def test_each_bad_file_gives_its_message_and_writes_nothing(
     case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     period_with(tmp_path, sorted(case.glob("*.csv")))
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     code, *lines = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
     assert f"exit {ran.code}" == code
     assert ran.stderr.splitlines() == lines
@@ -44,8 +43,7 @@ def test_gb18030_export_reads_with_encoding(
     folder = period_with(tmp_path, [])
     for table in folder.glob("*.csv"):  # an export from Chinese Excel: every file in GB18030
         table.write_bytes(table.read_text(encoding="utf-8").encode("gb18030"))
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data", "--encoding", "gb18030"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04", "--encoding", "gb18030")
     assert ran.code == 0, ran.stderr
     slip = (tmp_path / "out" / "2024-04" / "payslips" / "E001.md").read_text(encoding="utf-8")
     assert "王强 Wang Qiang" in slip
@@ -62,8 +60,7 @@ def test_bom_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_missing_metric_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = period_with(tmp_path, [])
     (folder / "shipments.csv").unlink()
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr) == (
         4,
         "data/2024-04/shipments.csv: error: cannot read the file: No such file or directory\n",
@@ -72,15 +69,13 @@ def test_missing_metric_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_missing_period_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     period_with(tmp_path, [])
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-03", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-03")
     assert (ran.code, ran.stderr) == (4, "data/2024-03: error: no data folder for period 2024-03\n")
 
 
 def test_unknown_encoding_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     period_with(tmp_path, [])
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data", "--encoding", "klingon"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04", "--encoding", "klingon")
     assert ran.code == 2
     assert "unknown encoding 'klingon'; for example utf-8 or gb18030" in ran.stderr
     assert not (tmp_path / "out").exists()
@@ -101,8 +96,7 @@ def test_a_month_in_gb18030_beside_utf8_months(
                                    enumerate(lines)) + "\n", encoding="utf-8")  # fmt: skip
     for table in (tmp_path / "data" / "2024-05").glob("*.csv"):
         table.write_bytes(table.read_text(encoding="utf-8").encode("gb18030"))
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--encoding", "gb18030"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-05", "--encoding", "gb18030")
     assert ran.code == 0, ran.stderr
     slip = (tmp_path / "out" / "2024-05" / "payslips" / "E001.md").read_text(encoding="utf-8")
     assert "王强 Wang Qiang" in slip

@@ -12,7 +12,7 @@ import pytest
 
 from innerpay.data.tables import FAST_BYTES
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, compute_data, run_cli
 from .test_xlsx import as_excel_value
 
 CHINESE = {"id": "工号", "name": "姓名", "department": "部门", "role": "岗位",
@@ -69,8 +69,7 @@ def test_files_names_the_columns_the_way_hr_does(
     folder = company(mapped)
     rename(folder / "employees.csv", CHINESE)
     rename(folder / "shipments.csv", {"department": "部门", "promised_on": "承诺日期"})
-    monkeypatch.chdir(mapped)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(mapped, monkeypatch, "2024-04")
     assert ran.code == 0, ran.stderr
     assert outputs(mapped) == expected
 
@@ -85,8 +84,7 @@ def test_the_arrow_reader_maps_the_names_too(
         rows = len((folder / f"{name}.csv").read_text(encoding="utf-8").splitlines())
         rename(folder / f"{name}.csv", names, pad=FAST_BYTES // (rows - 1) + 1)
         assert (folder / f"{name}.csv").stat().st_size > FAST_BYTES  # read by pyarrow
-    monkeypatch.chdir(mapped)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(mapped, monkeypatch, "2024-04")
     assert ran.code == 0, ran.stderr
     assert outputs(mapped) == expected
 
@@ -99,8 +97,7 @@ def test_two_columns_named_alike_once_mapped_are_an_error(
     text = (folder / "employees.csv").read_text(encoding="utf-8").splitlines()
     text = [line + ("," + "工号" if k == 0 else ",X") for k, line in enumerate(text)]
     (folder / "employees.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert ran.code == 4
     assert ran.stderr.splitlines()[0] == (
         "data/2024-04/employees.csv:1:9: error: column 'id' appears twice (the policy's files: "
@@ -145,8 +142,7 @@ def test_a_workbook_is_read_at_the_sheet_with_the_columns(
     first = ("说明", state, NOTES) if state == "visible" else ("old", state, stale)
     workbook(folder / "employees.xlsx", [first, ("员工", "visible", rows)])
     (folder / "employees.csv").unlink()
-    monkeypatch.chdir(root)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(root, monkeypatch, "2024-04")
     assert ran.code == 0, ran.stderr
     assert outputs(root)["payroll.csv"] == outputs(plain)["payroll.csv"]
 
@@ -158,8 +154,7 @@ def test_the_sheet_named_in_the_policy_is_read(
     rows = employee_rows(folder)
     workbook(folder / "employees.xlsx", [("员工", "hidden", rows), ("other", "visible", rows[:2])])
     (folder / "employees.csv").unlink()
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert ran.code == 0, ran.stderr
     slips = sorted(p.name for p in (tmp_path / "out" / "2024-04" / "payslips").glob("*.md"))
     assert len(slips) == len(rows) - 1
@@ -172,8 +167,7 @@ def test_a_sheet_that_is_not_there_is_an_error(
     workbook(folder / "employees.xlsx", [("说明", "visible", NOTES),
                                          ("员工", "visible", employee_rows(folder))])  # fmt: skip
     (folder / "employees.csv").unlink()
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr.splitlines()) == (4, [
         "data/2024-04/employees.xlsx: error: the workbook has no sheet '员工表' (files: in the "
         "policy); did you mean '员工'?"
@@ -189,8 +183,7 @@ def test_a_workbook_without_the_columns_says_which_sheet_to_name(
     rows[0] = [CHINESE.get(str(c), c) for c in rows[0]]  # HR's names, unmapped
     workbook(folder / "employees.xlsx", [("说明", "visible", NOTES), ("员工", "visible", rows)])
     (folder / "employees.csv").unlink()
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr.splitlines()) == (4, [
         "data/2024-04/employees.xlsx:1: error: missing columns id, name, department, role "
         "(required): the sheet '说明' has 说明 Notes instead; name the sheet to read in the policy "

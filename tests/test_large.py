@@ -25,7 +25,7 @@ from innerpay.errors import has_errors
 from innerpay.outputs import joined
 from innerpay.periods import Period
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, compute_data, run_cli
 
 EMPLOYEES = 4000
 
@@ -82,8 +82,7 @@ def by_the_csv_module() -> dict[str, bytes]:
 def test_a_large_company_gives_the_bytes_the_csv_module_gives(
     large: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(large)
-    ran = run_cli(["compute", "--period", "2024-05", "--data", "data", "--format", "csv,json,xlsx"])
+    ran = compute_data(large, monkeypatch, "2024-05", "--format", "csv,json,xlsx")
     assert ran.code == 0, ran.stderr
     out = large / "out" / "2024-05"
     expected = by_the_csv_module()

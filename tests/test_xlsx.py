@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, compute_data, run_cli
 
 
 def as_excel_value(text: str) -> Any:
@@ -124,8 +124,7 @@ def test_xlsx_errors_name_file_row_and_column(
     folder = period(tmp_path)
     workbook = to_xlsx(folder / "employees.csv", [HEADER, GOOD, row])
     patch_sheet(workbook, "<v>0.3</v>", "<v>0.30000000000000004</v>")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr) == (4, message + "\n")
 
 
@@ -136,8 +135,7 @@ def test_csv_and_xlsx_of_one_table_is_an_error(
     shutil.copy(folder / "shipments.csv", tmp_path / "keep.csv")
     to_xlsx(folder / "shipments.csv")
     shutil.copy(tmp_path / "keep.csv", folder / "shipments.csv")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr) == (
         4,
         "data/2024-04/shipments.xlsx: error: both shipments.csv and shipments.xlsx are here; keep one of them\n",
@@ -148,8 +146,7 @@ def test_a_broken_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     folder = period(tmp_path)
     (folder / "employees.csv").unlink()
     (folder / "employees.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert ran.code == 4
     assert ran.stderr.startswith(
         "data/2024-04/employees.xlsx: error: not a readable .xlsx workbook: "
@@ -164,8 +161,7 @@ def test_an_id_excel_made_a_number_is_an_error_that_says_how_to_keep_it(
         table: list[list[Any]] = [list(row) for row in csv.reader(handle)]
     table[1][0] = 7  # "007" typed into a cell Excel formats as a number
     to_xlsx(folder / "employees.csv", table)
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert ran.code == 4
     assert ran.stderr.splitlines()[0] == (
         "data/2024-04/employees.xlsx:2:1: error: id 7 is a number in the workbook, and Excel "
@@ -179,8 +175,7 @@ def test_a_misspelt_header_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     employees = folder / "employees.csv"
     text = employees.read_text(encoding="utf-8")
     employees.write_text(text.replace("base_salary", "base_salery", 1), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert ran.code == 4
     assert ran.stderr.splitlines()[0] == (
         "data/2024-04/employees.csv:1: error: missing column 'base_salary' (declared in "
@@ -200,8 +195,7 @@ def test_a_formula_cell_without_a_saved_value_is_an_error(
     at = table[0].index("hired_on")
     table[-1][at] = "=DATE(2024,4,15)"
     to_xlsx(folder / "employees.csv", table)
-    monkeypatch.chdir(tmp_path)
-    ran = run_cli(["compute", "--period", "2024-04", "--data", "data"])
+    ran = compute_data(tmp_path, monkeypatch, "2024-04")
     assert (ran.code, ran.stderr.splitlines()) == (4, [
         f"data/2024-04/employees.xlsx:{len(table)}:{at + 1}: error: the cell holds a formula "
         "with no value saved (=DATE(2024,4,15)): open and save the workbook in Excel (which "

@@ -185,11 +185,6 @@ class EmployeeResult:
     net: Decimal
     warnings: tuple[tuple[str, str], ...] = ()  # the policy checks that warn: (id, message)
 
-    @property
-    def values(self) -> tuple[LineResult, ...]:
-        """The intermediate values: computed and shown, not paid."""
-        return tuple(x for x in self.lines if not x.kind.paid)
-
 
 @dataclass(frozen=True)
 class LineColumn:

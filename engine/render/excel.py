@@ -28,7 +28,7 @@ from ..formulas import kernels
 from ..formulas.vectors import Vector
 from ..numbers import ZERO, money_str
 from ..policy.model import LineKind, PayLine
-from .rows import SLICE_ROWS, Made, _cut, _texts, amount_str, rows_text
+from .rows import SLICE_ROWS, Made, _cut, _texts, amount_str, rows_text, summed
 from .view import department_totals
 
 #: The styles of styles.xml's cellXfs, by name.
@@ -58,7 +58,7 @@ def _amount(amount: Decimal, places: int) -> str:
     return _number(amount_str(amount, places), MONEY if places <= 2 else NUMBER)
 
 
-def payroll_header(lines: tuple[PayLine, ...]) -> list[str]:
+def sheet_header(lines: tuple[PayLine, ...]) -> list[str]:
     """The Payroll sheet's header."""
     return (
         ["工号 ID", "姓名 Name", "部门 Department", "岗位 Role", "入职 Hired", "离职 Left",
@@ -70,10 +70,6 @@ def payroll_header(lines: tuple[PayLine, ...]) -> list[str]:
     )  # fmt: skip
 
 
-def _summed(items: tuple[Any, ...], kind: LineKind) -> Decimal:
-    return sum((x.amount for x in items if x.kind is kind), ZERO)
-
-
 def payroll_row_xml(e: EmployeeResult, results: Results, hired: str, left: str) -> str:
     """One employee's row of the Payroll sheet, by the plain writer (``hired`` and ``left``:
     the cells of their dates)."""
@@ -81,8 +77,8 @@ def payroll_row_xml(e: EmployeeResult, results: Results, hired: str, left: str) 
     cells = [_text(e.id), _text(e.name), _text(departments[e.department].name), _text(e.role),
              hired, left, _number(str(e.employed_days), NUMBER)]  # fmt: skip
     cells += [_amount(x.amount, x.places) for x in e.lines]
-    cells += [_number(money_str(_summed(e.adjustments, k))) for k in LineKind if k.paid]
-    cells += [_number(money_str(_summed(e.arrears, k))) for k in LineKind if k.paid]
+    cells += [_number(money_str(summed(e.adjustments, k))) for k in LineKind if k.paid]
+    cells += [_number(money_str(summed(e.arrears, k))) for k in LineKind if k.paid]
     cells += [_text(" ".join(str(r.period) for r in e.arrears))]
     cells += [_number(money_str(x)) for x in (e.gross, e.deductions, e.net)]
     return "<row>" + "".join(cells) + "</row>"
@@ -141,7 +137,7 @@ def _totals_row(results: Results) -> str:
                       BOLD_MONEY) for x in results.policy.lines]  # fmt: skip
     for made in (payroll.adjustments, payroll.arrears):
         for kind in (k for k in LineKind if k.paid):
-            total = sum((_summed(items, kind) for items in made.values()), ZERO)
+            total = sum((summed(items, kind) for items in made.values()), ZERO)
             cells.append(_number(money_str(total), BOLD_MONEY))
     cells.append("<c/>")
     cells += [_number(money_str(x), BOLD_MONEY) for x in
@@ -326,7 +322,7 @@ def payroll_xlsx(results: Results, made: Made | None = None) -> bytes:
                 )
             ]
         )
-    header = payroll_header(policy.lines)
+    header = sheet_header(policy.lines)
 
     def body() -> Iterator[bytes | memoryview]:
         yield from _payroll_rows(results, made)
@@ -357,4 +353,4 @@ def _add(book: zipfile.ZipFile, name: str, pieces: Any) -> None:
             part.write(piece)
 
 
-__all__ = ["SHEETS", "payroll_header", "payroll_row_xml", "payroll_xlsx"]
+__all__ = ["SHEETS", "payroll_row_xml", "payroll_xlsx", "sheet_header"]

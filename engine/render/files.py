@@ -34,6 +34,7 @@ from .rows import (
     _cut,
     amount_str,
     rows_text,
+    summed,
 )
 from .templates import environment, render
 from .view import slip_view, view
@@ -276,15 +277,14 @@ CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 def payroll_row(e: EmployeeResult, lines: tuple[PayLine, ...]) -> list[str]:
     """One employee's row of payroll.csv (the name :func:`neutralised`)."""
     amounts = {x.id: amount_str(x.amount, x.places) for x in e.lines}
-
-    def summed(items: tuple[Adjustment, ...] | tuple[Arrear, ...], kind: LineKind) -> str:
-        return money_str(sum((x.amount for x in items if x.kind is kind), Decimal(0)))
-
     return (
         [e.id, neutralised(e.name), e.department]
         + [amounts[line.id] for line in lines]
-        + [summed(e.adjustments, LineKind.EARNING), summed(e.adjustments, LineKind.DEDUCTION)]
-        + [summed(e.arrears, LineKind.EARNING), summed(e.arrears, LineKind.DEDUCTION)]
+        + [
+            money_str(summed(items, kind))
+            for items in (e.adjustments, e.arrears)
+            for kind in (LineKind.EARNING, LineKind.DEDUCTION)
+        ]
         + [" ".join(str(r.period) for r in e.arrears)]
         + [money_str(e.gross), money_str(e.deductions), money_str(e.net)]
     )

@@ -11,10 +11,12 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
-from ..evaluate.results import Payroll
+from ..data.period import Adjustment
+from ..evaluate.results import Arrear, Payroll
 from ..formulas import arrow
 from ..formulas.vectors import Arrow, Const, Values, Vector
 from ..numbers import money_str, no_negative_zero
+from ..policy.model import LineKind
 
 #: Employees written at a time: payroll.csv and results.json are made a slice at a time.
 SLICE_ROWS = 1 << 17
@@ -23,6 +25,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def summed(items: tuple[Adjustment, ...] | tuple[Arrear, ...], kind: LineKind) -> Decimal:
+    """Σ the amounts of the adjustments or arrears of one kind (payroll.csv's and
+    payroll.xlsx's columns of them)."""
+    return sum((x.amount for x in items if x.kind is kind), Decimal(0))
 
 
 def amount_str(amount: Decimal, places: int) -> str:
